@@ -1,0 +1,42 @@
+"""`python -m bot run | chat | db upgrade` — parses the command line and calls the factories."""
+
+import argparse
+import asyncio
+import sys
+
+from bot import app
+from bot.settings import SettingsError, load_settings
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="python -m bot", description="Chatbot Kế hoạch 1349/KH-UBND (Quảng Nam)."
+    )
+    commands = root.add_subparsers(dest="command", metavar="LỆNH")
+    commands.add_parser("run", help="chạy bot: mọi kênh đã cấu hình, lịch nhắc, máy chủ web")
+    chat = commands.add_parser("chat", help="trò chuyện với bot ngay trong terminal")
+    chat.add_argument("--user", default="local", help="mã người dùng (mỗi mã là một người)")
+    chat.add_argument("--name", default=None, help="tên hiển thị")
+    db = commands.add_parser("db", help="cơ sở dữ liệu")
+    db.add_argument("action", choices=["upgrade"], help="upgrade: nâng cấp lên lược đồ mới nhất")
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as problem:
+        print(problem, file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    if command == "db":
+        app.migrate_only(settings)
+        return 0
+    if command == "chat":
+        return asyncio.run(app.chat(settings, user_id=args.user, name=args.name))
+    return asyncio.run(app.run(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""What each CLI command starts. Migrations run before the event loop (Alembic runs its own)."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+
+from bot.channels import console
+from bot.scheduler import start_scheduler
+from bot.settings import Settings
+from bot.web import start_web
+from bot.wiring import build_core, configure_logging, migrate
+
+log = logging.getLogger(__name__)
+
+
+def migrate_only(settings: Settings) -> None:
+    configure_logging(settings)
+    migrate(settings)
+    print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+
+
+async def chat(settings: Settings, user_id: str, name: str | None) -> int:
+    configure_logging(settings)
+    await asyncio.to_thread(migrate, settings)
+    core = build_core(settings)
+    try:
+        await console.chat(core.dispatcher, user_id=user_id, name=name)
+    finally:
+        await core.close()
+    return 0
+
+
+async def run(settings: Settings) -> int:
+    """Web server, scheduler and every configured channel; the terminal chat when none is."""
+    configure_logging(settings)
+    await asyncio.to_thread(migrate, settings)
+    core = build_core(settings)
+    web_runner = await start_web(core)
+    scheduler = start_scheduler(core)
+    log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
+    try:
+        if _configured_channels(settings):
+            await _until_stopped()
+        else:
+            log.info("no channel configured: terminal chat in the foreground")
+            await console.chat(core.dispatcher, greet=sys.stdin.isatty())
+    finally:
+        scheduler.shutdown(wait=False)
+        await web_runner.cleanup()
+        await core.close()
+    return 0
+
+
+def _configured_channels(settings: Settings) -> list[str]:
+    return []  # channel adapters register here as they are built
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()

@@ -1,0 +1,45 @@
+"""Terminal chat over the same dialogue: one line in, the replies out. Works through a pipe."""
+
+import asyncio
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+from bot.channels.text import render
+from handlers.dispatcher import Dispatcher
+from handlers.turn import Incoming
+
+CHANNEL = "console"
+
+
+async def chat(
+    dispatcher: Dispatcher,
+    user_id: str = "local",
+    name: str | None = None,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    greet: bool | None = None,
+) -> None:
+    """Read lines until EOF and print the bot's replies. A new person at a terminal is greeted."""
+    interactive = stdin.isatty() if greet is None else greet
+
+    async def send(text: str) -> None:
+        incoming = Incoming(
+            channel=CHANNEL, user_id=user_id, chat_id=user_id, text=text,
+            display_name=name, received_at=datetime.now(UTC),
+        )
+        for message in render(await dispatcher.handle(incoming)):
+            stdout.write(message + "\n\n")
+        stdout.flush()
+
+    if interactive:
+        await send("/start")
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return
+        if line.strip():
+            await send(line.rstrip("\n"))

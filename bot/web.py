@@ -1,0 +1,33 @@
+"""The one aiohttp application: health check now; webhooks and the web chat mount here too."""
+
+from aiohttp import web
+from sqlalchemy import text
+
+from bot.wiring import Core
+
+CORE = web.AppKey("core", Core)
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """200 when the database answers; used by the Docker health check."""
+    core = request.app[CORE]
+    try:
+        async with core.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return web.json_response({"status": "database unavailable"}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+def init_app(core: Core) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app[CORE] = core
+    app.router.add_get("/healthz", healthz)
+    return app
+
+
+async def start_web(core: Core) -> web.AppRunner:
+    runner = web.AppRunner(init_app(core), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, core.settings.web_host, core.settings.web_port).start()
+    return runner

@@ -1,0 +1,50 @@
+"""Builds the running bot from settings. The only place that knows every part."""
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.settings import Settings
+from handlers import build_router
+from handlers.context import BotConfig
+from handlers.dispatcher import Dispatcher
+from messages.loader import Texts
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+
+
+@dataclass
+class Core:
+    """What every channel and job shares: the database, the texts and the dispatcher."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker
+    texts: Texts
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request URL, and Telegram URLs carry the bot token
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def migrate(settings: Settings) -> None:
+    """Upgrade the database to the newest schema (blocking; run before the event loop)."""
+    upgrade(settings.database_url)
+
+
+def build_core(settings: Settings) -> Core:
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    texts = Texts.load()
+    config = BotConfig(admins=settings.admins, tz=settings.tz)
+    dispatcher = Dispatcher(sessionmaker, texts, build_router(), config)
+    return Core(settings, engine, sessionmaker, texts, dispatcher)

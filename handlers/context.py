@@ -1,0 +1,51 @@
+"""The turn context every handler receives."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.turn import Incoming
+from messages.loader import Texts
+from storage.contacts import ContactRef
+from storage.conversations import ConversationState
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """The part of the settings the dialogue needs."""
+
+    admins: frozenset[str] = frozenset()
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+
+
+@dataclass
+class Turn:
+    """One incoming message being handled inside one database transaction.
+
+    Attributes:
+        incoming: what the person sent (a typed digit or label already mapped to its payload).
+        state: the person's conversation state; saved with the turn.
+        session: the turn's session; repositories flush, the dispatcher commits.
+        texts: the Vietnamese texts.
+        now: the turn's time (aware, UTC), from the dispatcher's clock.
+        contact: the person's contact row.
+        config: settings the dialogue needs.
+    """
+
+    incoming: Incoming
+    state: ConversationState
+    session: AsyncSession
+    texts: Texts
+    now: datetime
+    contact: ContactRef
+    config: BotConfig
+
+    @property
+    def t(self) -> Texts:
+        return self.texts
+
+    @property
+    def is_admin(self) -> bool:
+        return f"{self.incoming.channel}:{self.incoming.user_id}" in self.config.admins

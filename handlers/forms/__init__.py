@@ -1,0 +1,1 @@
+"""Forms as data, run by one runner (see runner.py)."""

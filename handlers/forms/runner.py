@@ -1,0 +1,269 @@
+"""The one form runner: ask, validate and re-ask, back, cancel, summary with edit, confirm,
+resume after a pause, and a polite restart when the form definition changed.
+
+Button payloads (all ≤ 64 bytes): ``f:c:<field>:<value>`` choose, ``f:t:<field>:<value>`` toggle,
+``f:d:<field>`` done picking, ``f:s:<field>`` skip, ``f:e:<field>`` edit, ``f:back``, ``f:cancel``,
+``f:ok`` confirm, ``f:resume``, ``f:restart``.
+"""
+
+from datetime import datetime, timedelta
+
+from handlers.context import Turn
+from handlers.forms.spec import Choice, Field, FormSpec, Invalid
+from handlers.textnorm import nfc
+from handlers.turn import Button, Reply, rows
+from messages.loader import Safe
+
+SUMMARY = "_summary"
+PAUSE_BEFORE_ASKING_TO_RESUME = timedelta(minutes=30)
+DRAFT_LIFETIME = timedelta(days=30)
+MAX_TEXT = 500  # no single answer needs more; a pasted essay is refused, not truncated
+
+
+async def start(turn: Turn, spec: FormSpec, answers: dict | None = None) -> list[Reply]:
+    """Begin ``spec`` (optionally with answers known in advance) and ask the first question."""
+    state = turn.state
+    state.clear_flow()
+    state.flow, state.flow_version = spec.flow, spec.version
+    state.answers = dict(answers or {})
+    state.scratch["asked"] = list(state.answers)
+    intro = Reply(turn.t("forms.intro", title=turn.t(spec.title)))
+    return [intro, *await _ask_next(turn, spec)]
+
+
+async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:
+    """Handle what the person sent while ``spec`` is their running flow."""
+    state, t = turn.state, turn.t
+    if state.flow_version != spec.version:
+        return [Reply(t("forms.changed", title=t(spec.title))), *await start(turn, spec)]
+    action, args = _action(turn.incoming.payload)
+    last = datetime.fromisoformat(state.updated_at) if state.updated_at else turn.now
+    if action is None and turn.now - last > DRAFT_LIFETIME:
+        state.clear_flow()
+        return [Reply(t("forms.expired", title=t(spec.title)))]
+    if action is None and turn.now - last > PAUSE_BEFORE_ASKING_TO_RESUME:
+        return [resume_prompt(turn, spec)]
+    if action == "cancel":
+        state.clear_flow()
+        return [Reply(t("forms.cancelled"), rows(Button(t("menu.back_to_menu"), "menu")))]
+    if action == "restart":
+        return await start(turn, spec)
+    if action == "resume":
+        return await _ask_current(turn, spec)
+    if action == "back":
+        return await _back(turn, spec)
+    if action == "ok" and state.step == SUMMARY:
+        answers = dict(state.answers)
+        state.clear_flow()
+        return await spec.submit(turn, answers)
+    if action == "e" and state.step == SUMMARY and spec.field(args[0]):
+        state.step, state.scratch["editing"] = args[0], True
+        return await _ask_current(turn, spec)
+    if state.step == SUMMARY:
+        return [Reply(t("forms.use_buttons")), await _summary(turn, spec)]
+    field = spec.field(state.step or "")
+    if field is None:  # the saved step no longer exists in this version of the form
+        return await start(turn, spec)
+    if action is not None and (not args or args[0] != field.name):
+        return [Reply(t("forms.stale_button")), *await _ask_current(turn, spec)]
+    return await _answer(turn, spec, field, action, args)
+
+
+def resume_prompt(turn: Turn, spec: FormSpec) -> Reply:
+    """Ask whether to continue a draft the person left some time ago."""
+    t, answers = turn.t, turn.state.answers
+    done = sum(1 for f in spec.active_fields(answers) if f.name in answers)
+    total = len(spec.active_fields(answers))
+    buttons = rows(
+        Button(t("forms.resume"), "f:resume"),
+        Button(t("forms.restart"), "f:restart"),
+        Button(t("forms.cancel"), "f:cancel"),
+    )
+    return Reply(t("forms.resume_question", title=t(spec.title), done=done, total=total), buttons)
+
+
+def _action(payload: str | None) -> tuple[str | None, list[str]]:
+    if not payload or not payload.startswith("f:"):
+        return None, []
+    action, *args = payload[2:].split(":", 2)
+    return action, args
+
+
+async def _answer(turn: Turn, spec: FormSpec, field: Field, action, args) -> list[Reply]:
+    state, t = turn.state, turn.t
+    try:
+        if action == "s" and field.optional:
+            state.answers.pop(field.name, None)
+        elif field.multi and action in ("t", "d"):
+            return await _pick(turn, spec, field, action, args)
+        elif action == "c":
+            state.answers[field.name] = await _chosen(turn, field, args[1])
+        elif action is None and turn.incoming.phone and field.ask_phone:
+            state.answers[field.name] = field.parse(turn.incoming.phone)
+        elif action is None and turn.incoming.text is not None:
+            state.answers[field.name] = await _parse_text(turn, field, turn.incoming.text)
+        else:
+            raise Invalid("forms.use_buttons")
+    except Invalid as problem:
+        error = Reply(t(problem.key, **problem.values))
+        return [error, *await _ask_current(turn, spec)]
+    return await _after_answer(turn, spec)
+
+
+async def _parse_text(turn: Turn, field: Field, text: str) -> object:
+    text = nfc(text)
+    if not text:
+        raise Invalid("forms.empty")
+    if len(text) > MAX_TEXT:
+        raise Invalid("forms.too_long", limit=MAX_TEXT)
+    if field.parse is None:
+        raise Invalid("forms.choose_from_list")
+    return field.parse(text)
+
+
+async def _chosen(turn: Turn, field: Field, value: str) -> str | list[str]:
+    choices = await field.choices(turn, turn.state.answers)
+    if value not in {c.value for c in choices}:
+        raise Invalid("forms.choice_gone")
+    return [value] if field.multi else value
+
+
+async def _pick(turn: Turn, spec: FormSpec, field: Field, action, args) -> list[Reply]:
+    picked = list(turn.state.scratch.get("picked", turn.state.answers.get(field.name, [])))
+    if action == "t":
+        value = args[1]
+        valid = {c.value for c in await field.choices(turn, turn.state.answers)}
+        if value not in valid:
+            raise Invalid("forms.choice_gone")
+        picked = [v for v in picked if v != value] if value in picked else [*picked, value]
+        turn.state.scratch["picked"] = picked
+        return await _ask_current(turn, spec)
+    if not picked and not field.optional:
+        raise Invalid("forms.pick_at_least_one")
+    turn.state.answers[field.name] = picked
+    turn.state.scratch.pop("picked", None)
+    return await _after_answer(turn, spec)
+
+
+async def _after_answer(turn: Turn, spec: FormSpec) -> list[Reply]:
+    state = turn.state
+    # after an edit, go back to the summary unless the edit made another field needed
+    if state.scratch.pop("editing", False) and _first_unanswered(spec, state) is None:
+        state.step = SUMMARY
+        return [await _summary(turn, spec)]
+    return await _ask_next(turn, spec)
+
+
+def _first_unanswered(spec: FormSpec, state) -> Field | None:
+    asked = state.scratch.get("asked", [])
+    return next((f for f in spec.active_fields(state.answers) if f.name not in asked), None)
+
+
+async def _ask_next(turn: Turn, spec: FormSpec) -> list[Reply]:
+    state = turn.state
+    if state.step and state.step != SUMMARY:
+        asked = state.scratch.setdefault("asked", [])
+        if state.step not in asked:
+            asked.append(state.step)
+    field = _first_unanswered(spec, state)
+    if field is None:
+        state.step = SUMMARY
+        return [await _summary(turn, spec)]
+    state.step = field.name
+    return await _ask_current(turn, spec)
+
+
+async def _back(turn: Turn, spec: FormSpec) -> list[Reply]:
+    state = turn.state
+    asked = state.scratch.setdefault("asked", [])
+    if state.scratch.pop("editing", False):
+        state.step = SUMMARY
+        return [await _summary(turn, spec)]
+    if state.step == SUMMARY:
+        active = [f.name for f in spec.active_fields(state.answers)]
+        target = next((name for name in reversed(asked) if name in active), None)
+    else:
+        names = [f.name for f in spec.active_fields(state.answers)]
+        position = names.index(state.step) if state.step in names else len(names)
+        target = names[position - 1] if position > 0 else None
+    if target is None:
+        return [Reply(turn.t("forms.at_first")), *await _ask_current(turn, spec)]
+    if target in asked:
+        asked.remove(target)
+    state.step = target
+    state.scratch.pop("picked", None)
+    return await _ask_current(turn, spec)
+
+
+async def _ask_current(turn: Turn, spec: FormSpec) -> list[Reply]:
+    state, t = turn.state, turn.t
+    if state.step == SUMMARY:
+        return [await _summary(turn, spec)]
+    field = spec.field(state.step)
+    text = t(field.prompt)
+    if field.name in state.answers and not field.multi:
+        text = Safe(text + "\n" + t("forms.current_value", value=_shown(turn, field)))
+    buttons: list[Button] = []
+    if field.choices is not None:
+        choices = await field.choices(turn, state.answers)
+        buttons += _choice_buttons(field, choices, state.scratch.get("picked", []))
+        if field.multi:
+            buttons.append(Button(t("forms.done_picking"), f"f:d:{field.name}"))
+    if field.optional:
+        buttons.append(Button(t("forms.skip"), f"f:s:{field.name}"))
+    nav = (Button(t("forms.back"), "f:back"), Button(t("forms.cancel"), "f:cancel"))
+    free_text = field.parse is not None
+    return [
+        Reply(
+            text,
+            rows(*buttons, per_row=1) + (nav,),
+            numbered=not free_text,
+            ask_phone=field.ask_phone,
+        )
+    ]
+
+
+def _choice_buttons(field: Field, choices, picked: list[str]) -> list[Button]:
+    if not field.multi:
+        return [Button(c.label, f"f:c:{field.name}:{c.value}") for c in choices]
+    return [
+        Button(("✅ " if c.value in picked else "▫️ ") + c.label, f"f:t:{field.name}:{c.value}")
+        for c in choices
+    ]
+
+
+async def _summary(turn: Turn, spec: FormSpec) -> Reply:
+    t, answers = turn.t, turn.state.answers
+    lines = [t("forms.summary_title", title=t(spec.title))]
+    edits = []
+    for field in spec.active_fields(answers):
+        value = await _shown_async(turn, field)
+        lines.append(t("forms.summary_line", label=t(field.label), value=value))
+        edits.append(Button(t("forms.edit_field", label=t(field.label)), f"f:e:{field.name}"))
+    confirm = (Button(t("forms.confirm"), "f:ok"), Button(t("forms.cancel"), "f:cancel"))
+    return Reply(Safe("\n".join(lines)), (confirm, *rows(*edits, per_row=2)))
+
+
+def _shown(turn: Turn, field: Field) -> str:
+    value = turn.state.answers.get(field.name)
+    if value is None:
+        return turn.t("forms.not_given")
+    return field.display(value) if field.display else str(value)
+
+
+async def _shown_async(turn: Turn, field: Field) -> str:
+    value = turn.state.answers.get(field.name)
+    if value is None or field.choices is None:
+        return _shown(turn, field)
+    labels = {c.value: c.label for c in await field.choices(turn, turn.state.answers)}
+    values = value if isinstance(value, list) else [value]
+    return ", ".join(labels.get(v, v) for v in values)
+
+
+def choices_of(*pairs: tuple[str, str]):
+    """A static choice list from (value, text key) pairs, rendered with the turn's texts."""
+
+    async def source(turn: Turn, _answers: dict) -> list[Choice]:
+        return [Choice(value, turn.t(key)) for value, key in pairs]
+
+    return source

@@ -1,0 +1,63 @@
+"""Welcome, main menu, help, and the answers for stale buttons and unknown commands."""
+
+from handlers.context import Turn
+from handlers.textnorm import fold
+from handlers.turn import Button, Reply, rows
+
+# Folded words that mean "show me the start"; typed by people who do not know the commands.
+GREETINGS = frozenset(
+    {"xin chao", "chao", "chao ban", "chao bot", "hi", "hello", "alo", "menu", "start",
+     "bat dau", "trang chu", "danh muc", "hey", "chao ad", "chao admin"}
+)
+
+
+def main_menu(turn: Turn) -> Reply:
+    t = turn.t
+    buttons = rows(
+        Button(t("menu.plan"), "plan"),
+        Button(t("menu.register_class"), "reg"),
+        Button(t("menu.club"), "club"),
+        Button(t("menu.agency"), "agency"),
+        Button(t("menu.qa"), "qa"),
+        Button(t("menu.my_data"), "mydata"),
+    )
+    return Reply(t("menu.choose"), buttons)
+
+
+async def welcome(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("menu.welcome")), main_menu(turn)]
+
+
+async def show_menu(turn: Turn) -> list[Reply]:
+    return [main_menu(turn)]
+
+
+async def show_help(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("menu.help")), main_menu(turn)]
+
+
+async def how_to_ask(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("menu.qa_intro"), rows(Button(turn.t("menu.back_to_menu"), "menu")))]
+
+
+async def not_ready(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("menu.not_ready")), main_menu(turn)]
+
+
+async def stale_button(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("menu.stale_button")), main_menu(turn)]
+
+
+async def unknown_command(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("menu.unknown_command")), main_menu(turn)]
+
+
+def is_greeting(text: str) -> bool:
+    return fold(text).strip(" !.?") in GREETINGS
+
+
+async def free_text(turn: Turn) -> list[Reply]:
+    """Text that is not a command, a button or a form answer."""
+    if is_greeting(turn.incoming.text or ""):
+        return await welcome(turn)
+    return [Reply(turn.t("menu.not_understood")), main_menu(turn)]

@@ -1,0 +1,86 @@
+"""Routing of one turn: deep links, button payloads, commands, the running flow, free text."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+
+from handlers.context import Turn
+from handlers.forms import runner
+from handlers.forms.spec import FormSpec
+from handlers.turn import Reply
+
+Handler = Callable[[Turn], Awaitable[list[Reply]]]
+
+
+@dataclass
+class Router:
+    """The route table. Everything a person can reach is listed in one place (handlers/__init__).
+
+    Attributes:
+        payloads: first segment of a button payload (``plan`` in ``plan:classes``) → handler.
+        commands: command name without the slash → handler.
+        deep_links: `/start <payload>` value → button payload it stands for.
+        forms: form name → spec; a running form receives everything that no global route takes.
+        stale: answers a button that no longer means anything.
+        unknown_command: answers a command nobody handles.
+        free_text: answers text that is not a command, a button or a form answer.
+    """
+
+    payloads: dict[str, Handler]
+    commands: dict[str, Handler]
+    deep_links: dict[str, str]
+    forms: dict[str, FormSpec]
+    stale: Handler
+    unknown_command: Handler
+    free_text: Handler
+
+    async def route(self, turn: Turn) -> list[Reply]:
+        form = self._running_form(turn)
+        replies = await self._dispatch(turn, form)
+        if form is not None and turn.state.flow == form.flow and not _is_form_turn(turn):
+            # a global route answered in the middle of a form: the draft stays, say so
+            replies.append(runner.resume_prompt(turn, form))
+        return replies
+
+    async def _dispatch(self, turn: Turn, form: FormSpec | None) -> list[Reply]:
+        incoming = turn.incoming
+        command, argument = _command(incoming.text)
+        start_payload = incoming.start_payload or (argument if command == "start" else None)
+        if start_payload:
+            payload = self.deep_links.get(start_payload.strip().lower())
+            if payload is not None:
+                turn.incoming = incoming = replace(incoming, payload=payload, text=None)
+        if incoming.payload:
+            name = incoming.payload.split(":", 1)[0]
+            if name == "f":
+                return await runner.handle(turn, form) if form else await self.stale(turn)
+            handler = self.payloads.get(name, self.stale)
+            return await handler(turn)
+        if command is not None:
+            return await self.commands.get(command, self.unknown_command)(turn)
+        if form is not None:
+            return await runner.handle(turn, form)
+        return await self.free_text(turn)
+
+    def _running_form(self, turn: Turn) -> FormSpec | None:
+        flow = turn.state.flow
+        if flow is None:
+            return None
+        form = self.forms.get(flow.removeprefix("form:"))
+        if form is None:  # a flow this version no longer has
+            turn.state.clear_flow()
+        return form
+
+
+def _is_form_turn(turn: Turn) -> bool:
+    incoming = turn.incoming
+    if incoming.payload:
+        return incoming.payload.startswith("f:")
+    return _command(incoming.text)[0] is None
+
+
+def _command(text: str | None) -> tuple[str | None, str | None]:
+    """``/start@bot lop1`` → ("start", "lop1"); anything else → (None, None)."""
+    if not text or not text.startswith("/") or len(text) < 2:
+        return None, None
+    head, _, argument = text[1:].partition(" ")
+    return head.split("@", 1)[0].lower(), argument.strip() or None

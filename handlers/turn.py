@@ -1,0 +1,92 @@
+"""Channel-neutral turn types. Standard library only: adapters and handlers both depend on them."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the strictest of our channels
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person sent, whatever the platform.
+
+    Attributes:
+        channel: "telegram", "zalo", "zalo_bot", "console" or "web".
+        user_id / chat_id: platform ids as strings (Zalo ids are opaque strings).
+        text: typed text (NFC), or None.
+        payload: the ASCII payload of a pressed button, or None.
+        start_payload: a deep-link payload (`/start lop1`), or None.
+        phone: a phone number the person shared with the platform's contact button.
+        update_id: the platform's id of this update, for de-duplication; None when the channel
+            has none (the terminal chat).
+    """
+
+    channel: str
+    user_id: str
+    chat_id: str
+    text: str | None = None
+    payload: str | None = None
+    start_payload: str | None = None
+    phone: str | None = None
+    display_name: str | None = None
+    update_id: str | None = None
+    received_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice: a Vietnamese label and a short ASCII payload that comes back when chosen."""
+
+    label: str
+    payload: str
+
+    def __post_init__(self):
+        if not self.payload.isascii() or not 1 <= len(self.payload) <= MAX_PAYLOAD_BYTES:
+            raise ValueError(f"button payload must be 1-64 ASCII bytes: {self.payload!r}")
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    content: bytes
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something to show the person.
+
+    Attributes:
+        text: Telegram-HTML text (values already escaped by the texts loader).
+        buttons: rows of buttons.
+        numbered: whether text-only channels may number the buttons and map a typed digit back;
+            False while a step expects free text, where "2" is an answer, not a choice.
+        document: an optional file.
+        ask_phone: offer the platform's "share my phone number" button where there is one.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    numbered: bool = True
+    document: Document | None = None
+    ask_phone: bool = False
+
+    def all_buttons(self) -> list[Button]:
+        return [button for row in self.buttons for button in row]
+
+
+def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
+    """Lay ``buttons`` out ``per_row`` to a row."""
+    return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+
+def menu_of(replies: list[Reply]) -> tuple[list[Button], bool]:
+    """The buttons a turn showed, in order, and whether text channels number them.
+
+    Text-only channels and the dispatcher both use this, so the "2" a person types maps to the
+    same button that was shown as "2".
+    """
+    with_buttons = [reply for reply in replies if reply.buttons]
+    buttons = [button for reply in with_buttons for button in reply.all_buttons()]
+    return buttons, all(reply.numbered for reply in with_buttons)

@@ -1,0 +1,1 @@
+"""Persistence: models, sessions, repositories and migrations. No platform SDK is imported here."""

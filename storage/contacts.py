@@ -1,0 +1,38 @@
+"""Contacts: one row per person per channel."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Contact
+
+
+@dataclass(frozen=True)
+class ContactRef:
+    id: int
+    channel: str
+    user_id: str
+    chat_id: str
+    display_name: str | None
+
+
+async def touch(
+    session: AsyncSession, channel: str, user_id: str, chat_id: str,
+    display_name: str | None, now: datetime,
+) -> ContactRef:
+    """Create or refresh the contact of a person who just wrote; a reply makes them reachable."""
+    query = select(Contact).where(Contact.channel == channel, Contact.user_id == user_id)
+    row = (await session.execute(query)).scalar_one_or_none()
+    if row is None:
+        row = Contact(
+            channel=channel, user_id=user_id, chat_id=chat_id, display_name=display_name,
+            created_at=now, last_seen_at=now,
+        )
+        session.add(row)
+    else:
+        row.chat_id, row.last_seen_at, row.unreachable_at = chat_id, now, None
+        row.display_name = display_name or row.display_name
+    await session.flush()
+    return ContactRef(row.id, row.channel, row.user_id, row.chat_id, row.display_name)

@@ -1,0 +1,85 @@
+"""Conversation state: a small JSON document per (channel, chat, user), saved in the turn's
+transaction so a crash and restart resume at the same step."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Conversation
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    channel: str
+    chat_id: str
+    user_id: str
+
+
+@dataclass
+class ConversationState:
+    """What the dialogue remembers between messages. JSON-only by construction.
+
+    Attributes:
+        flow: the running flow (e.g. a form name), or None when idle.
+        step: the step within the flow.
+        answers: values collected so far (JSON types only).
+        scratch: flow-private values that are not answers (e.g. "editing").
+        flow_version: the version of the flow definition the answers were collected with.
+        menu: the last buttons shown, as [label, payload] pairs, so "2" maps back to a payload.
+        menu_numbered: whether those buttons were shown as a numbered list.
+        updated_at: ISO time of the last saved turn (None for a new person).
+    """
+
+    flow: str | None = None
+    step: str | None = None
+    answers: dict = field(default_factory=dict)
+    scratch: dict = field(default_factory=dict)
+    flow_version: int | None = None
+    menu: list = field(default_factory=list)
+    menu_numbered: bool = True
+    updated_at: str | None = None
+
+    def clear_flow(self) -> None:
+        self.flow = self.step = self.flow_version = None
+        self.answers = {}
+        self.scratch = {}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ConversationState":
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+async def load(session: AsyncSession, key: ConversationKey) -> ConversationState:
+    """Return the saved state for ``key``, or a fresh one."""
+    row = await _row(session, key)
+    return ConversationState.from_json(row.state) if row else ConversationState()
+
+
+async def save(
+    session: AsyncSession, key: ConversationKey, state: ConversationState, now: datetime
+) -> None:
+    """Write ``state`` for ``key``; the caller's transaction commits it with the turn."""
+    state.updated_at = now.isoformat()
+    data = asdict(state)
+    row = await _row(session, key)
+    if row is None:
+        session.add(Conversation(**asdict(key), state=data, updated_at=now))
+    else:
+        row.state = data
+        row.updated_at = now
+    await session.flush()
+
+
+async def _row(session: AsyncSession, key: ConversationKey) -> Conversation | None:
+    query = select(Conversation).where(
+        Conversation.channel == key.channel,
+        Conversation.chat_id == key.chat_id,
+        Conversation.user_id == key.user_id,
+    )
+    # On PostgreSQL this row lock serialises one person's turns across bot instances;
+    # SQLite already serialises writers (BEGIN IMMEDIATE) and ignores it.
+    query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()

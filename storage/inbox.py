@@ -1,0 +1,72 @@
+"""The durable inbox: platform updates recorded so a re-delivered one is handled once."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+
+async def claim(session: AsyncSession, channel: str, update_id: str, now: datetime) -> bool:
+    """Mark ``update_id`` as handled in the caller's transaction.
+
+    Returns:
+        False if it was already handled (the caller must skip it), True otherwise.
+    """
+    row = await _row(session, channel, update_id)
+    if row is None:
+        session.add(
+            InboxUpdate(
+                channel=channel, update_id=update_id, status="done",
+                received_at=now, handled_at=now,
+            )
+        )
+    elif row.status == "done":
+        return False
+    else:
+        row.status, row.handled_at, row.payload = "done", now, None
+    await session.flush()
+    return True
+
+
+async def store_pending(
+    session: AsyncSession, channel: str, update_id: str, payload: dict, now: datetime
+) -> bool:
+    """Store a raw update before acknowledging it to the platform; False if already known."""
+    if await _row(session, channel, update_id) is not None:
+        return False
+    session.add(
+        InboxUpdate(
+            channel=channel, update_id=update_id, status="pending", payload=payload,
+            received_at=now,
+        )
+    )
+    await session.flush()
+    return True
+
+
+async def pending(session: AsyncSession, channel: str, limit: int = 100) -> list[InboxUpdate]:
+    """Stored updates of ``channel`` not yet handled, oldest first."""
+    query = (
+        select(InboxUpdate)
+        .where(InboxUpdate.channel == channel, InboxUpdate.status == "pending")
+        .order_by(InboxUpdate.id)
+        .limit(limit)
+    )
+    return list((await session.execute(query)).scalars())
+
+
+async def _row(session: AsyncSession, channel: str, update_id: str) -> InboxUpdate | None:
+    query = select(InboxUpdate).where(
+        InboxUpdate.channel == channel, InboxUpdate.update_id == update_id
+    )
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def purge_handled(session: AsyncSession, before: datetime) -> int:
+    """Forget handled updates older than ``before``; platforms stop re-delivering long before."""
+    result = await session.execute(
+        delete(InboxUpdate).where(InboxUpdate.status == "done", InboxUpdate.handled_at < before)
+    )
+    return result.rowcount or 0
