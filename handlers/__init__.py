@@ -4,7 +4,7 @@ Nothing here imports a platform SDK, aiohttp or `bot`: adapters turn platform up
 `handlers.turn.Incoming` and render `handlers.turn.Reply`.
 """
 
-from handlers import menu
+from handlers import clubs, consent, menu, my_registrations, privacy, registration
 from handlers.forms.spec import FormSpec
 from handlers.router import Router
 
@@ -17,29 +17,49 @@ DEEP_LINKS = {
     "clb-cdqn": "club:cdqn",
 }
 
+FORMS = (
+    registration.ENTERPRISE_FORM,
+    registration.EDIT_FORM,
+    registration.ATTENDEES_FORM,
+    clubs.CLUB_FORM,
+    clubs.CLUB_EDIT_FORM,
+)
+
 
 def build_router(extra_forms: tuple[FormSpec, ...] = ()) -> Router:
     """The route table of the bot; ``extra_forms`` lets tests run the runner on test specs."""
-    forms: dict[str, FormSpec] = {form.name: form for form in extra_forms}
     return Router(
         payloads={
             "menu": menu.show_menu,
             "qa": menu.how_to_ask,
             "plan": menu.not_ready,
-            "reg": menu.not_ready,
-            "club": menu.not_ready,
+            "reg": registration.start,
+            "club": clubs.start,
+            "cs": consent.on_answer,
             "agency": menu.not_ready,
-            "myreg": menu.not_ready,
-            "mydata": menu.not_ready,
+            "myreg": my_registrations.show,
+            "mydata": privacy.show,
+            "wd": privacy.withdraw,
+            "erase": privacy.erase,
+            "keepdata": privacy.keep,
+            "policy": consent.show_policy,
         },
         commands={
             "start": menu.welcome,
             "menu": menu.show_menu,
             "help": menu.show_help,
             "trogiup": menu.show_help,
+            "dangky": registration.start,
+            "caulacbo": clubs.start,
+            "dangkycuatoi": my_registrations.show,
+            "dulieucuatoi": privacy.show,
+            "suathongtin": my_registrations.show,
+            "rutlai": privacy.withdraw,
+            "xoadulieu": privacy.erase,
+            "chinhsach": consent.show_policy,
         },
         deep_links=DEEP_LINKS,
-        forms=forms,
+        forms={form.name: form for form in (*FORMS, *extra_forms)},
         stale=menu.stale_button,
         unknown_command=menu.unknown_command,
         free_text=menu.free_text,

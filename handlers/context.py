@@ -1,5 +1,6 @@
 """The turn context every handler receives."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ class Turn:
         now: the turn's time (aware, UTC), from the dispatcher's clock.
         contact: the person's contact row.
         config: settings the dialogue needs.
+        goto: continue the turn as if the button ``payload`` had been pressed (set by the router).
     """
 
     incoming: Incoming
@@ -41,6 +43,7 @@ class Turn:
     now: datetime
     contact: ContactRef
     config: BotConfig
+    goto: Callable[[str], Awaitable[list]] | None = None
 
     @property
     def t(self) -> Texts:
@@ -49,3 +52,9 @@ class Turn:
     @property
     def is_admin(self) -> bool:
         return f"{self.incoming.channel}:{self.incoming.user_id}" in self.config.admins
+
+    def local(self, moment: datetime, with_time: bool = True) -> str:
+        """``moment`` in the bot's time zone, as Vietnamese people write it (dd/mm/yyyy hh:mm)."""
+        return moment.astimezone(self.config.tz).strftime(
+            "%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y"
+        )

@@ -34,6 +34,7 @@ class Router:
     free_text: Handler
 
     async def route(self, turn: Turn) -> list[Reply]:
+        turn.goto = lambda payload: self._follow(turn, payload)
         form = self._running_form(turn)
         replies = await self._dispatch(turn, form)
         if form is not None and turn.state.flow == form.flow and not _is_form_turn(turn):
@@ -60,6 +61,10 @@ class Router:
         if form is not None:
             return await runner.handle(turn, form)
         return await self.free_text(turn)
+
+    async def _follow(self, turn: Turn, payload: str) -> list[Reply]:
+        turn.incoming = replace(turn.incoming, payload=payload, text=None, start_payload=None)
+        return await self._dispatch(turn, self._running_form(turn))
 
     def _running_form(self, turn: Turn) -> FormSpec | None:
         flow = turn.state.flow

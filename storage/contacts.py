@@ -36,3 +36,17 @@ async def touch(
         row.display_name = display_name or row.display_name
     await session.flush()
     return ContactRef(row.id, row.channel, row.user_id, row.chat_id, row.display_name)
+
+
+async def get(session: AsyncSession, contact_id: int) -> ContactRef | None:
+    row = await session.get(Contact, contact_id)
+    if row is None:
+        return None
+    return ContactRef(row.id, row.channel, row.user_id, row.chat_id, row.display_name)
+
+
+async def forget_name(session: AsyncSession, contact_id: int) -> None:
+    """Erasure: the platform id stays (needed to know who asked), the name goes."""
+    row = await session.get(Contact, contact_id)
+    row.display_name = None
+    await session.flush()

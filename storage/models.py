@@ -2,7 +2,19 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, MetaData, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -80,3 +92,149 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class TrainingClass(Base):
+    """One of the plan's three training classes (seeded; titles from the article)."""
+
+    __tablename__ = "training_classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)  # lop1: deep links, payloads
+    prefix: Mapped[str] = mapped_column(String(8), unique=True)  # LTH1: registration codes
+    title: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+
+
+class ClassSession(Base):
+    """A dated session of a class, entered by an admin; seats are counted in attendees."""
+
+    __tablename__ = "class_sessions"
+    __table_args__ = (CheckConstraint("seats_taken <= capacity", name="seats_within_capacity"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"))
+    starts_at: Mapped[datetime]
+    venue: Mapped[str] = mapped_column(String(300))
+    capacity: Mapped[int]
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    registration_open: Mapped[bool] = mapped_column(default=True)
+    cancelled: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
+class Registration(Base):
+    """An enterprise's registration for one class. Personal fields are emptied on erasure."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        Index(
+            "uq_registrations_active_tax_code", "class_id", "tax_code", unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("class_sessions.id"))
+    status: Mapped[str] = mapped_column(String(16))  # confirmed|waitlisted|interested|cancelled
+    attendees: Mapped[int]
+    company: Mapped[str | None] = mapped_column(String(200))
+    tax_code: Mapped[str | None] = mapped_column(String(16))
+    locality: Mapped[str | None] = mapped_column(String(32))
+    sector: Mapped[str | None] = mapped_column(String(32))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    position: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+
+class ClubMembership(Base):
+    """A student's membership of the productivity club of their school."""
+
+    __tablename__ = "club_memberships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str | None] = mapped_column(String(16), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    school: Mapped[str] = mapped_column(String(8))  # dhqn | cdqn
+    status: Mapped[str] = mapped_column(String(16))  # active | left
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    student_id: Mapped[str | None] = mapped_column(String(20))
+    class_name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(254))
+    age_confirmed: Mapped[bool]
+    created_at: Mapped[datetime]
+    left_at: Mapped[datetime | None]
+
+
+class ConsentEvent(Base):
+    """Append-only evidence of consent given, refused or withdrawn (never updated)."""
+
+    __tablename__ = "consent_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # grant | refuse | withdraw
+    purposes_granted: Mapped[list] = mapped_column(JSON)
+    purposes_refused: Mapped[list] = mapped_column(JSON)
+    text_version: Mapped[str] = mapped_column(String(16))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class DataRequest(Base):
+    """A data-subject request (erasure, withdrawal…), logged with its time."""
+
+    __tablename__ = "data_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # erase | withdraw
+    detail: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class OrgSetting(Base):
+    """Facts only an admin can give (the department's contact, the data controller…)."""
+
+    __tablename__ = "org_settings"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class OutboxMessage(Base):
+    """A message to send later (waitlist promotions, reminders, broadcasts); the sender drains
+    it. ``dedupe_key`` makes queuing the same message twice a no-op."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "priority", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list] = mapped_column(JSON)
+    priority: Mapped[int] = mapped_column(default=5)  # lower goes first
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]

@@ -94,16 +94,20 @@ async def _answer(turn: Turn, spec: FormSpec, field: Field, action, args) -> lis
     try:
         if action == "s" and field.optional:
             state.answers.pop(field.name, None)
-        elif field.multi and action in ("t", "d"):
+            return await _after_answer(turn, spec)
+        if field.multi and action in ("t", "d"):
             return await _pick(turn, spec, field, action, args)
-        elif action == "c":
-            state.answers[field.name] = await _chosen(turn, field, args[1])
+        if action == "c":
+            value = await _chosen(turn, field, args[1])
         elif action is None and turn.incoming.phone and field.ask_phone:
-            state.answers[field.name] = field.parse(turn.incoming.phone)
+            value = field.parse(turn.incoming.phone)
         elif action is None and turn.incoming.text is not None:
-            state.answers[field.name] = await _parse_text(turn, field, turn.incoming.text)
+            value = await _parse_text(turn, field, turn.incoming.text)
         else:
             raise Invalid("forms.use_buttons")
+        if field.check is not None:
+            await field.check(turn, state.answers, value)
+        state.answers[field.name] = value
     except Invalid as problem:
         error = Reply(t(problem.key, **problem.values))
         return [error, *await _ask_current(turn, spec)]
@@ -140,6 +144,8 @@ async def _pick(turn: Turn, spec: FormSpec, field: Field, action, args) -> list[
         return await _ask_current(turn, spec)
     if not picked and not field.optional:
         raise Invalid("forms.pick_at_least_one")
+    if field.check is not None:
+        await field.check(turn, turn.state.answers, picked)
     turn.state.answers[field.name] = picked
     turn.state.scratch.pop("picked", None)
     return await _after_answer(turn, spec)

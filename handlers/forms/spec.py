@@ -40,6 +40,7 @@ class Field:
         ask_phone: offer the platform's "share my phone number" button.
         when: ask the field only if this returns True for the answers so far.
         display: how a stored value is shown back (default: as stored).
+        check: a further check that needs the database or other answers; raises Invalid.
     """
 
     name: str
@@ -52,6 +53,7 @@ class Field:
     ask_phone: bool = False
     when: Callable[[dict], bool] | None = None
     display: Callable[[object], str] | None = None
+    check: Callable[[Turn, dict, object], Awaitable[None]] | None = None
 
 
 @dataclass(frozen=True)

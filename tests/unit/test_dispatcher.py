@@ -78,7 +78,7 @@ async def test_state_survives_a_new_dispatcher(make_dispatcher, clock):
     await first.send("/start")
     again = FakeChat(make_dispatcher(), user_id="p3")
     await again.send("2")  # the numbered menu was stored, not kept in memory
-    assert "đang được xây dựng" in again.text()
+    assert "Thông báo xử lý dữ liệu cá nhân" in again.text()
 
 
 def test_incoming_is_neutral():

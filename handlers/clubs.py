@@ -1,0 +1,75 @@
+"""Student productivity clubs at Trường Đại học Quảng Nam and Trường Cao đẳng Quảng Nam."""
+
+from handlers import consent
+from handlers.context import Turn
+from handlers.forms import runner
+from handlers.forms import validators as v
+from handlers.forms.runner import choices_of
+from handlers.forms.spec import Field, FormSpec, Invalid
+from handlers.registration import after_registration_buttons, data_choices
+from handlers.turn import Reply
+from messages.choices import choice_name
+from storage import clubs as repo
+
+
+async def must_be_16(_turn: Turn, _answers: dict, value: object) -> None:
+    if value != "yes":
+        raise Invalid("club.under_16")
+
+
+def _new_membership(answers: dict) -> bool:
+    return "membership_id" not in answers
+
+
+FIELDS = (
+    Field("school", "club.ask_school", "club.label_school", choices=data_choices("schools"),
+          when=_new_membership),
+    Field("age16", "club.ask_age", "club.label_age",
+          choices=choices_of(("yes", "club.age_yes"), ("no", "club.age_no")), check=must_be_16,
+          when=_new_membership),
+    Field("full_name", "club.ask_full_name", "club.label_full_name", parse=v.person_name),
+    Field("student_id", "club.ask_student_id", "club.label_student_id", parse=v.student_id),
+    Field("class_name", "club.ask_class_name", "club.label_class_name",
+          parse=v.class_or_faculty),
+    Field("phone", "club.ask_phone", "club.label_phone", parse=v.phone, display=v.show_phone,
+          ask_phone=True),
+    Field("email", "club.ask_email", "club.label_email", parse=v.email, optional=True),
+)
+
+
+async def submit(turn: Turn, answers: dict) -> list[Reply]:
+    t = turn.t
+    if not _new_membership(answers):
+        membership = await repo.get(turn.session, answers["membership_id"])
+        if membership is None or membership.contact_id != turn.contact.id:
+            return [Reply(t("myreg.not_yours"))]
+        await repo.update_fields(turn.session, membership.id, answers)
+        return [Reply(t("club.updated", code=membership.code), after_registration_buttons(turn))]
+    school = choice_name("schools", answers["school"])
+    existing = await repo.active_of(turn.session, turn.contact.id, answers["school"])
+    if existing is not None:
+        text = t("club.already_member", school=school, code=existing.code)
+        return [Reply(text, after_registration_buttons(turn))]
+    membership = await repo.join(
+        turn.session, turn.contact.id, answers["school"], answers, turn.now
+    )
+    text = t("club.joined", school=school, code=membership.code)
+    return [Reply(text, after_registration_buttons(turn))]
+
+
+CLUB_FORM = FormSpec(name="club", version=1, title="club.title", fields=FIELDS, submit=submit)
+CLUB_EDIT_FORM = FormSpec(
+    name="club_edit", version=1, title="club.edit_title", fields=FIELDS, submit=submit
+)
+
+
+async def start(turn: Turn) -> list[Reply]:
+    """`club` or `club:<school>` (deep links clb-dhqn, clb-cdqn)."""
+    payload = turn.incoming.payload or "club"
+    blocked = await consent.gate(turn, then=payload)
+    about = Reply(turn.t("club.about"))
+    if blocked:
+        return [about, *blocked]
+    _, _, school = payload.partition(":")
+    answers = {"school": school} if choice_name("schools", school) != school else None
+    return [about, *await runner.start(turn, CLUB_FORM, answers)]

@@ -1,0 +1,148 @@
+"""Parsers for typed answers: each returns the value to store or raises Invalid with the key of
+a Vietnamese explanation. Libraries do the real checking (python-stdnum, phonenumbers,
+email-validator)."""
+
+import re
+import unicodedata
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from stdnum.exceptions import InvalidChecksum, ValidationError
+from stdnum.vn import mst
+
+from handlers.forms.spec import Invalid
+from handlers.textnorm import fold
+
+# 2018 conversion of 11-digit mobile numbers: old prefix → new prefix (last 7 digits kept).
+OLD_MOBILE_PREFIXES = {
+    **{f"016{d}": f"03{d}" for d in "23456789"},
+    "0120": "070", "0121": "079", "0122": "077", "0126": "076", "0128": "078",
+    "0123": "083", "0124": "084", "0125": "085", "0127": "081", "0129": "082",
+    "0186": "056", "0188": "058", "0199": "059",
+}
+NUMBER_WORDS = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5}
+_FORBIDDEN_CATEGORIES = {"So", "Sk", "Cs", "Co", "Cc", "Cn"}  # emoji, symbols, control chars
+_MARKUP = set("<>{}[]\\|^~`")
+
+
+def plain_text(text: str, min_len: int = 2, max_len: int = 200) -> str:
+    """Ordinary text: letters required; no emoji, markup or control characters."""
+    if len(text) < min_len:
+        raise Invalid("validation.too_short", min=min_len)
+    if len(text) > max_len:
+        raise Invalid("validation.too_long", max=max_len)
+    if any(c in _MARKUP or unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in text):
+        raise Invalid("validation.odd_characters")
+    if not any(c.isalpha() for c in text):
+        raise Invalid("validation.needs_letters")
+    return text
+
+
+def company(text: str) -> str:
+    return plain_text(text, 2, 200)
+
+
+def job_title(text: str) -> str:
+    return plain_text(text, 2, 100)
+
+
+def class_or_faculty(text: str) -> str:
+    return plain_text(text, 2, 100)
+
+
+def person_name(text: str) -> str:
+    """A Vietnamese full name (họ, tên đệm, tên), kept with its diacritics as typed."""
+    if any(c.isdigit() for c in text):
+        raise Invalid("validation.name_digits")
+    name = plain_text(text, 2, 100)
+    if any(not (c.isalpha() or unicodedata.combining(c) or c in " -'") for c in name):
+        raise Invalid("validation.name_characters")
+    if not 2 <= len(name.split()) <= 7:
+        raise Invalid("validation.name_words")
+    return name.title() if name.islower() or name.isupper() else name
+
+
+def tax_code(text: str) -> str:
+    """Mã số thuế: 10 digits, or 10-3 for a branch; the check digit is verified."""
+    compact = mst.compact(text)
+    if not compact.isdigit() or len(compact) not in (10, 13):
+        raise Invalid("validation.tax_code_format")
+    try:
+        return mst.validate(compact)
+    except InvalidChecksum:
+        raise Invalid("validation.tax_code_checksum") from None
+    except ValidationError:
+        raise Invalid("validation.tax_code_format") from None
+
+
+def show_tax_code(value: str) -> str:
+    return mst.format(value)
+
+
+def phone(text: str) -> str:
+    """A Vietnamese mobile or landline number, stored as E.164 (+84…)."""
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("0084"):
+        digits = "+84" + digits[4:]
+    elif digits.startswith("84") and len(digits) >= 11:
+        digits = "+" + digits
+    national = "0" + digits[3:] if digits.startswith("+84") else digits
+    if len(national) == 11 and national[:4] in OLD_MOBILE_PREFIXES:
+        suggestion = OLD_MOBILE_PREFIXES[national[:4]] + national[4:]
+        raise Invalid("validation.phone_old_prefix", new=show_phone_national(suggestion))
+    try:
+        number = phonenumbers.parse(digits, "VN")
+    except phonenumbers.NumberParseException:
+        raise Invalid("validation.phone_format") from None
+    kinds = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE}
+    if number.country_code != 84 or not phonenumbers.is_valid_number(number):
+        raise Invalid("validation.phone_format")
+    if phonenumbers.number_type(number) not in kinds:
+        raise Invalid("validation.phone_format")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def show_phone(value: str) -> str:
+    """+84905123456 → 0905 123 456."""
+    return show_phone_national("0" + value[3:] if value.startswith("+84") else value)
+
+
+def show_phone_national(national: str) -> str:
+    if len(national) == 10:
+        return f"{national[:4]} {national[4:7]} {national[7:]}"
+    if len(national) == 11:  # landline: 0 + area code + number
+        return f"{national[:4]} {national[4:8]} {national[8:]}"
+    return national
+
+
+def email(text: str) -> str:
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise Invalid("validation.email") from None
+
+
+def count_between(low: int, high: int):
+    """A parser for a small count typed as digits ("3", "3 người") or a word ("ba")."""
+
+    def parse(text: str) -> int:
+        words = fold(text).replace("nguoi", "").split()
+        if len(words) == 1 and words[0].isdigit():
+            value = int(words[0])
+        elif len(words) == 1 and words[0] in NUMBER_WORDS:
+            value = NUMBER_WORDS[words[0]]
+        else:
+            raise Invalid("validation.count_not_number", low=low, high=high)
+        if not low <= value <= high:
+            raise Invalid("validation.count_range", low=low, high=high)
+        return value
+
+    return parse
+
+
+def student_id(text: str) -> str:
+    """Mã số sinh viên: each school has its own format; we require 5–15 letters or digits."""
+    value = re.sub(r"\s", "", text).upper()
+    if not re.fullmatch(r"[A-Z0-9]{5,15}", value):
+        raise Invalid("validation.student_id")
+    return value

@@ -1,0 +1,134 @@
+"""Data rights: see my data, withdraw consent per purpose, erase my data.
+
+Payloads: ``mydata``, ``wd`` (choose), ``wd:news``, ``wd:reg`` → ``wd:reg:yes``, ``erase`` →
+``erase:yes``, ``keepdata``, ``policy``."""
+
+from handlers import consent
+from handlers.consent import OPTIONAL, REQUIRED
+from handlers.context import Turn
+from handlers.menu import main_menu
+from handlers.my_registrations import status_text
+from handlers.registration import cancel_and_notify
+from handlers.turn import Button, Reply, rows
+from messages.choices import choice_name
+from messages.loader import Safe
+from storage import clubs, consents, contacts, registrations
+
+PURPOSE_TEXT = {REQUIRED: "privacy.purpose_registration", OPTIONAL: "privacy.purpose_news"}
+
+
+async def show(turn: Turn) -> list[Reply]:
+    t = turn.t
+    lines = [t("privacy.my_data_title")]
+    lines.append(t("privacy.my_data_account", channel=turn.contact.channel,
+                   user_id=turn.contact.user_id,
+                   name=turn.contact.display_name or t("forms.not_given")))
+    history = await consents.history(turn.session, turn.contact.id)
+    if history and history[-1].purposes_granted:
+        last = history[-1]
+        purposes = ", ".join(t(PURPOSE_TEXT[p]) for p in last.purposes_granted)
+        lines.append(t("privacy.my_data_consent", purposes=purposes,
+                       time=turn.local(last.at), version=last.text_version))
+    else:
+        lines.append(t("privacy.my_data_no_consent"))
+    titles = {c.id: c.title for c in await registrations.classes(turn.session)}
+    items = 0
+    for reg in await registrations.of_contact(turn.session, turn.contact.id):
+        items += 1
+        lines.append(t("privacy.my_data_registration", code=reg.code,
+                       title=titles[reg.class_id], status=status_text(turn, reg),
+                       details=_details(reg.fields)))
+    for member in await clubs.of_contact(turn.session, turn.contact.id):
+        items += 1
+        lines.append(t("privacy.my_data_membership", code=member.code,
+                       school=choice_name("schools", member.school),
+                       status=status_text(turn, member), details=_details(member.fields)))
+    if not items:
+        lines.append(t("privacy.my_data_nothing"))
+    buttons = rows(
+        Button(t("privacy.edit_info"), "myreg"),
+        Button(t("privacy.withdraw"), "wd"),
+        Button(t("privacy.erase"), "erase"),
+        Button(t("privacy.show_policy"), "policy"),
+        Button(t("menu.back_to_menu"), "menu"),
+        per_row=2,
+    )
+    return [Reply(Safe("\n".join(lines)), buttons)]
+
+
+def _details(fields: dict) -> str:
+    coded = ("locality", "sector")
+    shown = [str(v) for k, v in fields.items() if v is not None and k not in coded]
+    for key, list_name in (("locality", "localities"), ("sector", "sectors")):
+        if fields.get(key):
+            shown.append(choice_name(list_name, fields[key]))
+    return "; ".join(shown) or "—"
+
+
+async def withdraw(turn: Turn) -> list[Reply]:
+    t, payload = turn.t, turn.incoming.payload or "wd"
+    current = await consents.granted(turn.session, turn.contact.id)
+    if payload == "wd":
+        buttons = []
+        if OPTIONAL in current:
+            buttons.append(Button(t("privacy.withdraw_news"), "wd:news"))
+        if REQUIRED in current:
+            buttons.append(Button(t("privacy.withdraw_registration"), "wd:reg"))
+        if not buttons:
+            return [Reply(t("privacy.withdraw_nothing")), main_menu(turn)]
+        buttons.append(Button(t("privacy.keep"), "keepdata"))
+        return [Reply(t("privacy.withdraw_choose"), rows(*buttons))]
+    if payload == "wd:reg":
+        confirm = rows(Button(t("privacy.withdraw_confirm"), "wd:reg:yes"),
+                       Button(t("privacy.keep"), "keepdata"))
+        return [Reply(t("privacy.withdraw_registration_warning"), confirm)]
+    purpose = OPTIONAL if payload == "wd:news" else REQUIRED
+    if purpose not in current:
+        return [Reply(t("privacy.withdraw_nothing")), main_menu(turn)]
+    await _record_withdrawal(turn, current, {purpose})
+    if purpose == OPTIONAL:
+        return [Reply(t("privacy.withdrawn_news")), main_menu(turn)]
+    await _end_participation(turn)
+    return [Reply(t("privacy.withdrawn_registration")), main_menu(turn)]
+
+
+async def erase(turn: Turn) -> list[Reply]:
+    t = turn.t
+    if turn.incoming.payload != "erase:yes":
+        confirm = rows(Button(t("privacy.erase_confirm"), "erase:yes"),
+                       Button(t("privacy.keep"), "keepdata"))
+        return [Reply(t("privacy.erase_warning"), confirm)]
+    await _end_participation(turn)
+    await registrations.erase_personal_fields(turn.session, turn.contact.id, turn.now)
+    await clubs.erase_personal_fields(turn.session, turn.contact.id, turn.now)
+    await contacts.forget_name(turn.session, turn.contact.id)
+    current = await consents.granted(turn.session, turn.contact.id)
+    if current:
+        await _record_withdrawal(turn, current, current)
+    await consents.log_request(turn.session, turn.contact.id, "erase", None, turn.now)
+    turn.state.clear_flow()  # a draft form holds personal answers too
+    return [Reply(t("privacy.erased", time=turn.local(turn.now))), main_menu(turn)]
+
+
+async def keep(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("privacy.kept")), main_menu(turn)]
+
+
+async def _record_withdrawal(turn: Turn, current: set[str], purposes: set[str]) -> None:
+    await consents.record(
+        turn.session, turn.contact.id, "withdraw", sorted(current - purposes),
+        sorted(purposes), consent.VERSION, "", turn.incoming.channel,
+        turn.incoming.update_id, turn.now,
+    )
+    await consents.log_request(turn.session, turn.contact.id, "withdraw",
+                               ",".join(sorted(purposes)), turn.now)
+
+
+async def _end_participation(turn: Turn) -> None:
+    """Cancel active registrations (seats go to the waitlist) and leave clubs."""
+    for reg in await registrations.of_contact(turn.session, turn.contact.id):
+        if reg.status != "cancelled":
+            await cancel_and_notify(turn, reg.id)
+    for member in await clubs.of_contact(turn.session, turn.contact.id):
+        if member.status == "active":
+            await clubs.leave(turn.session, member.id, turn.now)

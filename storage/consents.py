@@ -1,0 +1,60 @@
+"""Consent evidence: append-only events; the current purposes are those of the latest one."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ConsentEvent, DataRequest
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    action: str
+    purposes_granted: list
+    purposes_refused: list
+    text_version: str
+    text_sha256: str
+    channel: str
+    at: datetime
+
+
+async def record(
+    session: AsyncSession, contact_id: int, action: str, granted: list[str], refused: list[str],
+    text_version: str, text_sha256: str, channel: str, update_id: str | None, now: datetime,
+) -> None:
+    session.add(
+        ConsentEvent(
+            contact_id=contact_id, action=action, purposes_granted=sorted(granted),
+            purposes_refused=sorted(refused), text_version=text_version,
+            text_sha256=text_sha256, channel=channel, update_id=update_id, at=now,
+        )
+    )
+    await session.flush()
+
+
+async def history(session: AsyncSession, contact_id: int) -> list[ConsentRecord]:
+    query = (
+        select(ConsentEvent).where(ConsentEvent.contact_id == contact_id).order_by(ConsentEvent.id)
+    )
+    return [
+        ConsentRecord(
+            e.action, e.purposes_granted, e.purposes_refused, e.text_version, e.text_sha256,
+            e.channel, e.at,
+        )
+        for e in (await session.execute(query)).scalars()
+    ]
+
+
+async def granted(session: AsyncSession, contact_id: int) -> set[str]:
+    """Purposes the person currently agrees to (empty if never asked, refused or withdrawn)."""
+    events = await history(session, contact_id)
+    return set(events[-1].purposes_granted) if events else set()
+
+
+async def log_request(
+    session: AsyncSession, contact_id: int, kind: str, detail: str | None, now: datetime
+) -> None:
+    session.add(DataRequest(contact_id=contact_id, kind=kind, detail=detail, at=now))
+    await session.flush()
