@@ -10,7 +10,7 @@ from bot.channels import console
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.web import start_web
-from bot.wiring import build_core, configure_logging, migrate
+from bot.wiring import build_channels, build_core, configure_logging, migrate
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +37,26 @@ async def run(settings: Settings) -> int:
     configure_logging(settings)
     await asyncio.to_thread(migrate, settings)
     core = build_core(settings)
-    web_runner = await start_web(core)
+    channels = build_channels(core)
+    web_runner = await start_web(core, [r for c in channels for r in c.routes()])
     scheduler = start_scheduler(core)
     log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
     try:
-        if _configured_channels(settings):
+        for channel in channels:
+            await channel.start()
+            log.info("channel %s started", channel.name)
+        if channels:
             await _until_stopped()
         else:
             log.info("no channel configured: terminal chat in the foreground")
             await console.chat(core.dispatcher, greet=sys.stdin.isatty())
     finally:
+        for channel in channels:
+            await channel.stop()
         scheduler.shutdown(wait=False)
         await web_runner.cleanup()
         await core.close()
     return 0
-
-
-def _configured_channels(settings: Settings) -> list[str]:
-    return []  # channel adapters register here as they are built
 
 
 async def _until_stopped() -> None:

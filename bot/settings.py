@@ -1,9 +1,10 @@
 """Typed configuration read from the environment and `.env`, validated once at start."""
 
+import re
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 KNOWN_CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
@@ -50,6 +51,20 @@ class Settings(BaseSettings):
             raise ValueError("phải là DEBUG, INFO, WARNING, ERROR hoặc CRITICAL")
         return value.upper()
 
+    @model_validator(mode="after")
+    def _webhook_needs_a_strong_secret(self) -> "Settings":
+        if self.telegram_webhook_url:
+            secret = self.telegram_webhook_secret
+            value = secret.get_secret_value() if secret else ""
+            if not re.fullmatch(r"[A-Za-z0-9_-]{32,256}", value):
+                raise ValueError(
+                    "TELEGRAM_WEBHOOK_SECRET phải có ít nhất 32 ký tự A-Z a-z 0-9 _ - "
+                    "khi dùng TELEGRAM_WEBHOOK_URL"
+                )
+            if not self.telegram_bot_token:
+                raise ValueError("TELEGRAM_WEBHOOK_URL cần TELEGRAM_BOT_TOKEN")
+        return self
+
     @cached_property
     def admins(self) -> frozenset[str]:
         """Admin ids as ``channel:user_id`` strings."""
@@ -74,7 +89,8 @@ def load_settings(**overrides) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
-            f"{str(err['loc'][0]).upper()}: {err['msg'].removeprefix('Value error, ')}"
+            f"{str(err['loc'][0]).upper() + ': ' if err['loc'] else ''}"
+            f"{err['msg'].removeprefix('Value error, ')}"
             for err in exc.errors()
         )
         raise SettingsError(f"Cấu hình không hợp lệ — {problems}") from None

@@ -19,15 +19,17 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def init_app(core: Core) -> web.Application:
+def init_app(core: Core, routes: list[web.RouteDef] = ()) -> web.Application:
+    """The app with the health check plus the channels' routes (webhooks, web chat)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[CORE] = core
     app.router.add_get("/healthz", healthz)
+    app.add_routes(routes)
     return app
 
 
-async def start_web(core: Core) -> web.AppRunner:
-    runner = web.AppRunner(init_app(core), access_log=None)
+async def start_web(core: Core, routes: list[web.RouteDef] = ()) -> web.AppRunner:
+    runner = web.AppRunner(init_app(core, routes), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, core.settings.web_host, core.settings.web_port).start()
     return runner

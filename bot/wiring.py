@@ -48,3 +48,13 @@ def build_core(settings: Settings) -> Core:
     config = BotConfig(admins=settings.admins, tz=settings.tz)
     dispatcher = Dispatcher(sessionmaker, texts, build_router(), config)
     return Core(settings, engine, sessionmaker, texts, dispatcher)
+
+
+def build_channels(core: Core) -> list:
+    """Every channel whose credentials are configured."""
+    channels = []
+    if core.settings.telegram_enabled:
+        from bot.channels.telegram import TelegramChannel  # imports PTB only when used
+
+        channels.append(TelegramChannel(core))
+    return channels

@@ -54,12 +54,24 @@ class Dispatcher:
         async with self._locks.hold((incoming.channel, incoming.user_id)):
             try:
                 return await self._handle_in_transaction(incoming, key)
-            except Exception:
+            except Exception as problem:
                 log.exception(
                     "turn failed: channel=%s user=%s update=%s",
                     incoming.channel, incoming.user_id, incoming.update_id,
                 )
+                await self._record_failure(incoming, problem)
                 return [Reply(self._texts("errors.internal"))]
+
+    async def _record_failure(self, incoming: Incoming, problem: Exception) -> None:
+        """A stored update that made the turn fail is not picked up again by the inbox
+        worker (no endless retry); a platform's re-delivery is still tried."""
+        if incoming.update_id is None:
+            return
+        async with self._sessionmaker.begin() as session:
+            await inbox.mark_failed(
+                session, incoming.channel, incoming.update_id, type(problem).__name__,
+                self._clock(),
+            )
 
     async def _handle_in_transaction(self, incoming: Incoming, key) -> list[Reply]:
         now = self._clock()

@@ -50,3 +50,13 @@ async def forget_name(session: AsyncSession, contact_id: int) -> None:
     row = await session.get(Contact, contact_id)
     row.display_name = None
     await session.flush()
+
+
+async def mark_unreachable(
+    session: AsyncSession, channel: str, chat_id: str, now: datetime
+) -> None:
+    """The platform refused delivery (blocked, deleted): stop bulk sends until they write."""
+    query = select(Contact).where(Contact.channel == channel, Contact.chat_id == chat_id)
+    for row in (await session.execute(query)).scalars():
+        row.unreachable_at = now
+    await session.flush()

@@ -46,6 +46,23 @@ async def store_pending(
     return True
 
 
+async def mark_failed(
+    session: AsyncSession, channel: str, update_id: str, error: str, now: datetime
+) -> None:
+    """Record that handling failed, so the inbox worker does not retry it forever."""
+    row = await _row(session, channel, update_id)
+    if row is None:
+        session.add(
+            InboxUpdate(
+                channel=channel, update_id=update_id, status="failed", received_at=now,
+                error=error,
+            )
+        )
+    else:
+        row.status, row.error = "failed", error
+    await session.flush()
+
+
 async def pending(session: AsyncSession, channel: str, limit: int = 100) -> list[InboxUpdate]:
     """Stored updates of ``channel`` not yet handled, oldest first."""
     query = (

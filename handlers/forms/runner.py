@@ -6,6 +6,7 @@ Button payloads (all ≤ 64 bytes): ``f:c:<field>:<value>`` choose, ``f:t:<field
 ``f:ok`` confirm, ``f:resume``, ``f:restart``.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers.context import Turn
@@ -27,8 +28,9 @@ async def start(turn: Turn, spec: FormSpec, answers: dict | None = None) -> list
     state.flow, state.flow_version = spec.flow, spec.version
     state.answers = dict(answers or {})
     state.scratch["asked"] = list(state.answers)
-    intro = Reply(turn.t("forms.intro", title=turn.t(spec.title)))
-    return [intro, *await _ask_next(turn, spec)]
+    intro = turn.t("forms.intro", title=turn.t(spec.title))
+    first, *rest = await _ask_next(turn, spec)
+    return [replace(first, text=Safe(intro + "\n\n" + first.text)), *rest]
 
 
 async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:

@@ -88,3 +88,11 @@ def test_values_are_escaped_but_safe_text_is_not(all_texts):
 def test_a_missing_placeholder_is_an_error(all_texts):
     with pytest.raises(KeyError):
         all_texts("forms.current_value")
+
+
+def test_every_text_is_valid_telegram_html(all_texts):
+    from tests.fakes.telegram_server import parse_text
+
+    for key in sorted(all_texts.keys):
+        values = {name: "x" for name in all_texts.placeholders(key)}
+        parse_text(all_texts(key, **values), "HTML")  # raises on a stray < or &

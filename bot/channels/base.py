@@ -1,0 +1,34 @@
+"""What every channel adapter offers the rest of the bot, and the errors its sending raises."""
+
+from typing import Protocol
+
+from handlers.turn import Reply
+
+
+class Unreachable(Exception):
+    """The person blocked the bot or the account is gone; stop writing to them."""
+
+
+class RetryLater(Exception):
+    """The platform asked us to wait ``seconds`` before writing to this chat again."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"retry after {seconds}s")
+        self.seconds = seconds
+
+
+class TemporaryFailure(Exception):
+    """A network error or a 5xx: worth trying again later."""
+
+
+class Channel(Protocol):
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, chat_id: str, replies: list[Reply], *, bulk: bool = False) -> None:
+        """Deliver ``replies`` to ``chat_id``; raises Unreachable, RetryLater or
+        TemporaryFailure when the platform refuses."""
+        ...

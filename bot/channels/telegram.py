@@ -1,0 +1,318 @@
+"""Telegram through python-telegram-bot, as transport only: updates become `Incoming`, `Reply`
+becomes messages. Every update is stored in the durable inbox before Telegram is told it was
+received (webhook: before the 200; polling: before the next getUpdates confirms it), then handled
+from the inbox, so a crash loses nothing and a re-delivery is handled once."""
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import os
+from datetime import UTC, datetime
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import RetryLater, TemporaryFailure, Unreachable
+from bot.channels.limiter import Limiter
+from bot.wiring import Core
+from handlers.turn import Incoming, Reply
+from storage import contacts, inbox
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+COMMANDS = {  # command (ASCII, as Telegram requires) → its Vietnamese description
+    "start": "telegram.command_start",
+    "menu": "telegram.command_menu",
+    "dangky": "telegram.command_dangky",
+    "caulacbo": "telegram.command_caulacbo",
+    "dangkycuatoi": "telegram.command_dangkycuatoi",
+    "dulieucuatoi": "telegram.command_dulieucuatoi",
+    "help": "telegram.command_help",
+}
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
+    """Split ``text`` at paragraph, then line, then word boundaries into chunks ≤ ``limit``."""
+    chunks, rest = [], text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cuts = (window.rfind(sep) for sep in ("\n\n", "\n", " "))
+        cut = next((c for c in cuts if c > limit // 4), limit)
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    return [*chunks, rest] if rest else chunks
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """The neutral form of a Telegram update; None for kinds the bot does not handle."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None:
+        return None
+    common = dict(
+        channel=CHANNEL, user_id=str(user.id), chat_id=str(chat.id),
+        display_name=user.full_name, update_id=str(update.update_id),
+        received_at=datetime.now(UTC),
+    )
+    if update.callback_query is not None:
+        return Incoming(payload=update.callback_query.data, **common)
+    message = update.message
+    if message is None:
+        return None
+    contact = message.contact
+    if contact is not None and contact.user_id == user.id:  # only the person's own number
+        return Incoming(phone=contact.phone_number, **common)
+    return Incoming(text=message.text, **common)
+
+
+class TelegramChannel:
+    """Polling or webhook, one inbox worker, one sending path through the limiter."""
+
+    name = CHANNEL
+
+    def __init__(self, core: Core, bot: Bot | None = None, limiter: Limiter | None = None):
+        settings = core.settings
+        # PTB 22 warns unless this opt-in is set; RetryAfter then carries a timedelta
+        os.environ.setdefault("PTB_TIMEDELTA", "true")
+        self.core = core
+        self.bot = bot or build_bot(settings)
+        self.limiter = limiter or Limiter()
+        self.webhook_url = settings.telegram_webhook_url
+        secret = settings.telegram_webhook_secret
+        self.secret = secret.get_secret_value() if secret else None
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+        self._in_flight: dict[int, asyncio.Task] = {}
+        self._workers = asyncio.Semaphore(32)
+        self._phone_keyboard: set[str] = set()  # chats showing the share-phone keyboard
+
+    # -- life cycle -------------------------------------------------------------------------
+    async def start(self) -> None:
+        await self.bot.initialize()
+        await self._describe_bot()
+        if self.webhook_url:
+            await self.bot.set_webhook(
+                self.webhook_url, secret_token=self.secret, allowed_updates=ALLOWED_UPDATES
+            )
+        else:
+            await self.bot.delete_webhook()
+            self._tasks.append(asyncio.create_task(self._poll(), name="telegram-poll"))
+        self._tasks.append(asyncio.create_task(self._drain_inbox(), name="telegram-inbox"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        # turns in progress finish (their updates are stored; unfinished ones resume on start)
+        await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        self._tasks.clear()
+        await self.bot.shutdown()
+
+    async def _describe_bot(self) -> None:
+        t = self.core.texts
+        await self.bot.set_my_commands(
+            [BotCommand(name, t(key)) for name, key in COMMANDS.items()]
+        )
+        await self.bot.set_my_description(t("telegram.description"))
+        await self.bot.set_my_short_description(t("telegram.short_description"))
+
+    # -- inbound ----------------------------------------------------------------------------
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post(WEBHOOK_PATH, self.webhook)] if self.webhook_url else []
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """Verify the secret before reading the body, store the update, answer 200 at once."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update_id = str(int(data["update_id"]))
+        except (ValueError, KeyError, TypeError):
+            return web.Response(status=400)
+        await self._store([(update_id, data)])
+        return web.Response(status=200)
+
+    async def _poll(self) -> None:
+        offset, backoff = None, 1.0
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=30, allowed_updates=ALLOWED_UPDATES
+                )
+                backoff = 1.0
+            except RetryAfter as flood:
+                await asyncio.sleep(_seconds(flood.retry_after))
+                continue
+            except (NetworkError, TelegramError) as problem:
+                log.warning("telegram getUpdates failed: %s", type(problem).__name__)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60)
+                continue
+            if updates:
+                await self._store([(str(u.update_id), u.to_dict()) for u in updates])
+                offset = updates[-1].update_id + 1  # confirmed only now that they are stored
+
+    async def _store(self, updates: list[tuple[str, dict]]) -> None:
+        now = datetime.now(UTC)
+        async with self.core.sessionmaker.begin() as session:
+            for update_id, data in updates:
+                await inbox.store_pending(session, CHANNEL, update_id, data, now)
+        self._wake.set()
+
+    async def _drain_inbox(self) -> None:
+        """Handle stored updates in order; one person's updates are serialised by the
+        dispatcher, different people's run side by side."""
+        while True:
+            async with self.core.sessionmaker() as session:
+                rows = await inbox.pending(session, CHANNEL, limit=200)
+            for row in rows:
+                if row.id not in self._in_flight:
+                    await self._workers.acquire()
+                    self._in_flight[row.id] = asyncio.create_task(
+                        self._handle_row(row.id, row.payload)
+                    )
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):  # also look again now and then
+                await asyncio.wait_for(self._wake.wait(), timeout=5)
+
+    async def _handle_row(self, row_id: int, data: dict) -> None:
+        try:
+            update = Update.de_json(data, self.bot)
+            incoming = to_incoming(update)
+            if update.callback_query is not None:
+                await self._answer_callback(update.callback_query.id)
+            if incoming is None:
+                await self._skip(row_id, update)
+                return
+            replies = await self.core.dispatcher.handle(incoming)
+            await self.send(incoming.chat_id, replies)
+        except Exception:
+            log.exception("telegram update %s could not be handled", row_id)
+        finally:
+            self._in_flight.pop(row_id, None)
+            self._workers.release()
+
+    async def _skip(self, row_id: int, update: Update) -> None:
+        async with self.core.sessionmaker.begin() as session:
+            await inbox.claim(session, CHANNEL, str(update.update_id), datetime.now(UTC))
+
+    async def _answer_callback(self, callback_id: str) -> None:
+        with contextlib.suppress(TelegramError):  # an old query cannot be answered any more
+            await self.bot.answer_callback_query(callback_id)
+
+    # -- outbound ---------------------------------------------------------------------------
+    async def send(self, chat_id: str, replies: list[Reply], *, bulk: bool = False) -> None:
+        """Send ``replies`` through the limiter. Interactive replies wait out a flood pause;
+        bulk sends raise RetryLater so the outbox can reschedule them."""
+        remove_keyboard = chat_id in self._phone_keyboard and not any(
+            r.ask_phone for r in replies
+        )
+        for reply in replies:
+            chunks = split_text(reply.text) or [" "]
+            for index, chunk in enumerate(chunks):
+                markup = self._markup(reply) if index == len(chunks) - 1 else None
+                if remove_keyboard and not isinstance(markup, ReplyKeyboardMarkup):
+                    await self._deliver(chat_id, chunk, ReplyKeyboardRemove(), bulk,
+                                        then_inline=markup)
+                    remove_keyboard = False
+                    self._phone_keyboard.discard(chat_id)
+                else:
+                    await self._deliver(chat_id, chunk, markup, bulk)
+            if reply.ask_phone:
+                self._phone_keyboard.add(chat_id)
+            if reply.document is not None:
+                await self._deliver_document(chat_id, reply, bulk)
+
+    def _markup(self, reply: Reply):
+        if reply.ask_phone:
+            share = KeyboardButton(self.core.texts("telegram.share_phone"), request_contact=True)
+            others = [KeyboardButton(b.label) for b in reply.all_buttons()]
+            return ReplyKeyboardMarkup(
+                [[share], others] if others else [[share]],
+                resize_keyboard=True, one_time_keyboard=True,
+            )
+        if not reply.buttons:
+            return None
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+             for row in reply.buttons]
+        )
+
+    async def _deliver(self, chat_id, text, markup, bulk, then_inline=None) -> None:
+        message = await self._call(
+            chat_id, bulk, self.bot.send_message, chat_id=int(chat_id), text=text,
+            parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True,
+        )
+        if then_inline is not None:
+            # a message cannot carry both a keyboard removal and inline buttons; add them after
+            await self._call(
+                chat_id, bulk, self.bot.edit_message_reply_markup, chat_id=int(chat_id),
+                message_id=message.message_id, reply_markup=then_inline,
+            )
+
+    async def _deliver_document(self, chat_id: str, reply: Reply, bulk: bool) -> None:
+        document = reply.document
+        await self._call(
+            chat_id, bulk, self.bot.send_document, chat_id=int(chat_id),
+            document=InputFile(document.content, filename=document.filename),
+            caption=document.caption, parse_mode="HTML",
+        )
+
+    async def _call(self, target: str, bulk: bool, method, **params):
+        for attempt in range(4):
+            await self.limiter.acquire(target, bulk=bulk, group=target.startswith("-"))
+            try:
+                return await method(**params)
+            except RetryAfter as flood:
+                seconds = _seconds(flood.retry_after)
+                self.limiter.pause(target, seconds)
+                if bulk:
+                    raise RetryLater(seconds) from None
+            except Forbidden:
+                await self._mark_unreachable(target)
+                raise Unreachable(target) from None
+            except BadRequest as problem:
+                log.error("telegram refused %s: %s", method.__name__, problem.message)
+                raise
+            except NetworkError as problem:
+                if bulk or attempt == 3:
+                    raise TemporaryFailure(type(problem).__name__) from None
+                await asyncio.sleep(2**attempt)
+        raise TemporaryFailure("flood control")
+
+    async def _mark_unreachable(self, chat_id: str) -> None:
+        async with self.core.sessionmaker.begin() as session:
+            await contacts.mark_unreachable(session, CHANNEL, chat_id, datetime.now(UTC))
+
+
+def build_bot(settings) -> Bot:
+    base = (settings.telegram_api_base_url or "https://api.telegram.org/bot").rstrip("/")
+    file_base = base.removesuffix("/bot") + "/file/bot"
+    return Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=base,
+        base_file_url=file_base,
+        request=HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15),
+        get_updates_request=HTTPXRequest(read_timeout=45),
+    )
+
+
+def _seconds(retry_after) -> float:
+    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else retry_after

@@ -1,0 +1,73 @@
+"""A real PTB bot and our Telegram adapter against the offline fake Bot API."""
+
+import os
+
+import pytest
+from aiohttp.test_utils import unused_port
+
+from bot.channels.limiter import Limiter, Limits
+from bot.channels.telegram import TelegramChannel
+from bot.settings import Settings
+from bot.web import start_web
+from bot.wiring import build_core
+from tests.fakes.telegram_server import FakeTelegram
+
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+SECRET = "s3cr3t-Secret_for-the-webhook-0123456789"
+
+
+def fast_limiter() -> Limiter:
+    """Real limiter logic at a pace that keeps dialogue tests short (its own tests check the
+    real limits)."""
+    return Limiter(Limits(per_chat_per_second=100, per_chat_burst=20))
+
+
+@pytest.fixture
+async def tg():
+    async with FakeTelegram() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def polling_bot(tg, db_url):
+    settings = Settings(
+        _env_file=None, database_url=db_url, telegram_bot_token=tg.token,
+        telegram_api_base_url=tg.base_url,
+    )
+    core = build_core(settings)
+    channel = TelegramChannel(core, limiter=fast_limiter())
+    await channel.start()
+    yield channel
+    await channel.stop()
+    await core.close()
+
+
+@pytest.fixture
+async def webhook_bot(tg, db_url):
+    port = unused_port()
+    settings = Settings(
+        _env_file=None, database_url=db_url, telegram_bot_token=tg.token,
+        telegram_api_base_url=tg.base_url, web_port=port,
+        telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/webhook",
+        telegram_webhook_secret=SECRET,
+    )
+    core = build_core(settings)
+    channel = TelegramChannel(core, limiter=fast_limiter())
+    runner = await start_web(core, channel.routes())
+    await channel.start()
+    yield channel
+    await channel.stop()
+    await runner.cleanup()
+    await core.close()
+
+
+async def said(
+    tg: FakeTelegram, chat_id: int, fragment: str, within: float = 10, count: int = 1
+) -> dict:
+    """Wait until the bot sent (or edited to) ``count`` messages containing ``fragment``."""
+
+    def found():
+        return [m for m in tg.sent(chat_id) if fragment in (m.get("text") or "")]
+
+    await tg.wait_until(lambda: len(found()) >= count, timeout=within, what=fragment)
+    return found()[-1]

@@ -1,0 +1,164 @@
+"""The Telegram adapter end to end: real PTB against the fake Bot API, polling and webhook."""
+
+import asyncio
+
+import aiohttp
+import pytest
+from sqlalchemy import func, select
+
+from bot.channels.base import RetryLater, Unreachable
+from bot.channels.telegram import split_text
+from handlers.turn import Button, Reply, rows
+from storage.models import Contact, InboxUpdate, Registration
+from tests.channel.conftest import SECRET, said
+
+CHAT = 111
+
+
+async def test_commands_and_descriptions_are_set_in_vietnamese(tg, polling_bot):
+    names = [c["command"] for c in tg.commands]
+    assert names[:3] == ["start", "menu", "dangky"] and "dulieucuatoi" in names
+    assert "Đăng ký lớp tập huấn" in [c["description"] for c in tg.commands]
+    assert "Kế hoạch 1349/KH-UBND" in tg.description
+
+
+async def full_registration(tg, chat=CHAT):
+    tg.user_sends_command(chat, "start", "lop1")
+    await said(tg, chat, "Thông báo xử lý dữ liệu cá nhân")
+    tg.user_presses(chat, "Đồng ý: đăng ký và nhắc lịch")
+    await said(tg, chat, "Tên doanh nghiệp")
+    tg.user_sends_text(chat, "Công ty TNHH <Biển Xanh> & Cộng sự")
+    await said(tg, chat, "ký tự không dùng được")
+    tg.user_sends_text(chat, "Công ty TNHH Biển Xanh")
+    await said(tg, chat, "Mã số thuế")
+    tg.user_sends_text(chat, "0100233488")
+    await said(tg, chat, "địa bàn nào")
+    tg.user_presses(chat, "Thành phố Hội An")
+    await said(tg, chat, "Lĩnh vực")
+    tg.user_presses(chat, "Du lịch, nhà hàng, khách sạn")
+    await said(tg, chat, "Họ và tên người liên hệ")
+    tg.user_sends_text(chat, "Lê Thị Hoa")
+    await said(tg, chat, "Chức vụ")
+    tg.user_sends_text(chat, "Giám đốc")
+    phone_prompt = await said(tg, chat, "Số điện thoại liên hệ")
+    keyboard = phone_prompt["reply_markup"]["keyboard"]
+    assert keyboard[0][0]["request_contact"] is True
+    tg.user_shares_contact(chat, "84905123456")
+    await said(tg, chat, "Email liên hệ")
+    # the share-phone keyboard is removed, then the email question gets its inline buttons
+    await tg.wait_until(lambda: tg.sent(chat)[-1]["method"] == "editMessageReplyMarkup")
+    tg.user_presses(chat, "Bỏ qua")
+    await said(tg, chat, "bao nhiêu người")
+    tg.user_sends_text(chat, "2")
+    summary = await said(tg, chat, "Mời bạn kiểm tra lại")
+    assert "0905 123 456" in summary["text"] and "Thành phố Hội An" in summary["text"]
+    tg.user_presses(chat, "Xác nhận")
+    return await said(tg, chat, "LTH1-0001")
+
+
+async def test_welcome_registration_with_phone_button_stale_button_and_cancel(tg, polling_bot):
+    tg.user_sends_command(CHAT, "start")
+    welcome = await said(tg, CHAT, "Bạn muốn làm gì?")
+    labels = [b["text"] for row in welcome["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels[0] == "Giới thiệu kế hoạch" and "Dữ liệu của tôi" in labels
+    done = await full_registration(tg)
+    assert "đã ghi nhận quan tâm" in done["text"]
+    locality_question = next(m for m in tg.sent(CHAT) if "địa bàn nào" in (m["text"] or ""))
+    tg.user_presses(CHAT, "Thành phố Tam Kỳ", message_id=locality_question["message_id"])
+    await said(tg, CHAT, "tin nhắn cũ")
+    tg.user_sends_command(CHAT, "dangky")
+    await said(tg, CHAT, "lớp nào")
+    tg.user_presses(CHAT, "Hủy")
+    await said(tg, CHAT, "Đã hủy")
+    presses = [u for u in tg.calls if u[0] == "answerCallbackQuery"]
+    assert len(tg.answered_callbacks) == len(presses) == 7  # every button press was answered
+
+
+async def test_user_text_is_escaped_in_html_replies(tg, polling_bot, db_url):
+    await full_registration(tg)
+    tg.user_sends_command(CHAT, "dulieucuatoi")
+    shown = await said(tg, CHAT, "Dữ liệu chatbot đang lưu")
+    assert "Công ty TNHH Biển Xanh" in shown["text"]
+
+
+async def test_webhook_refuses_a_missing_or_wrong_secret(tg, webhook_bot, sessionmaker):
+    url = webhook_bot.webhook_url
+    update = {"update_id": 9001, "message": {"message_id": 1, "date": 0, "text": "/start",
+              "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": False,
+                                                             "first_name": "X"}}}
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong" * 8}):
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status == 403
+    async with sessionmaker() as session:
+        assert await session.scalar(select(func.count(InboxUpdate.id))) == 0
+    assert tg.sent(5) == []
+
+
+async def test_webhook_redelivery_is_handled_once(tg, webhook_bot):
+    url = webhook_bot.webhook_url
+    update = {"update_id": 9100, "message": {"message_id": 1, "date": 0, "text": "/start",
+              "chat": {"id": 7, "type": "private"}, "from": {"id": 7, "is_bot": False,
+                                                             "first_name": "Y"}}}
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with aiohttp.ClientSession() as http:
+        for _ in range(2):
+            async with http.post(url, json=update, headers=headers) as response:
+                assert response.status == 200
+    await said(tg, 7, "Bạn muốn làm gì?")
+    await asyncio.sleep(0.3)
+    assert sum("Bạn muốn làm gì?" in m["text"] for m in tg.sent(7)) == 1
+
+
+async def test_webhook_answers_before_a_slow_turn_finishes(tg, webhook_bot):
+    release = asyncio.Event()
+    started = asyncio.Event()
+    original = webhook_bot.core.dispatcher.handle
+
+    async def slow(incoming):
+        started.set()
+        await release.wait()
+        return await original(incoming)
+
+    webhook_bot.core.dispatcher.handle = slow
+    tg.user_sends_command(8, "start")
+    await asyncio.wait_for(started.wait(), timeout=10)
+    await tg.wait_until(lambda: any(d["status"] == 200 for d in tg.webhook_deliveries))
+    assert tg.sent(8) == []  # acknowledged while the turn is still running
+    release.set()
+    await said(tg, 8, "Bạn muốn làm gì?")
+
+
+async def test_registration_end_to_end_over_the_webhook(tg, webhook_bot, sessionmaker):
+    await full_registration(tg, chat=4242)
+    async with sessionmaker() as session:
+        registration = (await session.execute(select(Registration))).scalar_one()
+    assert registration.phone == "+84905123456" and registration.locality == "tp-hoi-an"
+
+
+async def test_flood_and_block_during_bulk_sending(tg, polling_bot, sessionmaker):
+    for chat in (21, 22, 23):
+        tg.user_sends_command(chat, "start")
+        await said(tg, chat, "Bạn muốn làm gì?")
+    tg.block_chat(22)
+    tg.fail_with_429(chat_id=23, retry_after=3)
+    notice = [Reply("Thông báo", rows(Button("Về menu", "menu")))]
+    await polling_bot.send("21", notice, bulk=True)
+    with pytest.raises(Unreachable):
+        await polling_bot.send("22", notice, bulk=True)
+    with pytest.raises(RetryLater) as flood:
+        await polling_bot.send("23", notice, bulk=True)
+    assert flood.value.seconds == 3
+    assert polling_bot.limiter.delay("23") > 2  # only that chat waits
+    tg.user_sends_text(21, "menu")  # a person talking to the bot is not held up
+    await said(tg, 21, "Bạn muốn làm gì?", count=2)
+    async with sessionmaker() as session:
+        blocked = (await session.execute(select(Contact).where(Contact.chat_id == "22")))
+        assert blocked.scalar_one().unreachable_at is not None
+
+
+def test_long_texts_are_split_on_paragraphs():
+    text = ("Đoạn một. " * 300).strip() + "\n\n" + ("Đoạn hai. " * 300).strip()
+    chunks = split_text(text)
+    assert all(len(chunk) <= 4096 for chunk in chunks) and len(chunks) == 2
+    assert chunks[1].startswith("Đoạn hai")

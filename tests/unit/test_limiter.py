@@ -1,0 +1,70 @@
+"""The sending limiter: the platform's rates, bursts, pauses, and interactive replies first."""
+
+from bot.channels.limiter import Limiter
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def sends_within(limiter, clock, chat, seconds, *, bulk=False, group=False, step=0.01):
+    """How many messages to ``chat`` the limiter lets out in ``seconds``."""
+    sent, end = 0, clock.now + seconds
+    while clock.now < end:
+        if limiter.delay(chat, bulk=bulk, group=group) == 0:
+            sent += 1
+        else:
+            clock.now += step
+    return sent
+
+
+def test_a_private_chat_gets_a_small_burst_then_one_per_second():
+    clock = Clock()
+    limiter = Limiter(clock=clock)
+    assert sends_within(limiter, clock, "1", 0.001) == 3
+    assert sends_within(limiter, clock, "1", 10) in (10, 11)
+
+
+def test_all_chats_together_stay_under_thirty_per_second():
+    clock = Clock()
+    limiter = Limiter(clock=clock)
+    sent, end = 0, clock.now + 10
+    chat = 0
+    while clock.now < end:
+        chat += 1
+        if limiter.delay(str(chat)) == 0:
+            sent += 1
+        else:
+            clock.now += 0.005
+    assert 290 <= sent <= 331  # 30/s plus the initial burst
+
+
+def test_group_chats_get_twenty_per_minute():
+    clock = Clock()
+    limiter = Limiter(clock=clock)
+    assert sends_within(limiter, clock, "-100", 60, group=True, step=0.1) in (20, 21)
+
+
+def test_bulk_leaves_room_for_people_talking_to_the_bot():
+    clock = Clock()
+    limiter = Limiter(clock=clock)
+    bulk = 0
+    for chat in range(100):  # a broadcast drains what it may of the global bucket
+        if limiter.delay(f"b{chat}", bulk=True) == 0:
+            bulk += 1
+    assert bulk < 30
+    assert limiter.delay("person") == 0  # an interactive reply still goes out at once
+
+
+def test_a_flood_pause_holds_only_that_chat():
+    clock = Clock()
+    limiter = Limiter(clock=clock)
+    limiter.pause("7", 5)
+    assert limiter.delay("7") >= 4.99
+    assert limiter.delay("8") == 0
+    clock.now += 5
+    assert limiter.delay("7") == 0
