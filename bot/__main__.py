@@ -4,7 +4,7 @@ import argparse
 import asyncio
 import sys
 
-from bot import app
+from bot import admin_cli, app, ask
 from bot.settings import SettingsError, load_settings
 
 
@@ -17,8 +17,13 @@ def parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="trò chuyện với bot ngay trong terminal")
     chat.add_argument("--user", default="local", help="mã người dùng (mỗi mã là một người)")
     chat.add_argument("--name", default=None, help="tên hiển thị")
+    question = commands.add_parser("ask", help="in câu trả lời của bot cho một câu hỏi")
+    question.add_argument("question", nargs="?", help="câu hỏi (có dấu hoặc không dấu)")
+    question.add_argument("--jsonl", action="store_true",
+                          help="đọc mỗi dòng stdin một câu hỏi, in mỗi dòng một JSON")
     db = commands.add_parser("db", help="cơ sở dữ liệu")
     db.add_argument("action", choices=["upgrade"], help="upgrade: nâng cấp lên lược đồ mới nhất")
+    admin_cli.add_parser(commands)
     return root
 
 
@@ -33,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     if command == "db":
         app.migrate_only(settings)
         return 0
+    if command == "ask":
+        return ask.run(settings, args.question, args.jsonl)
+    if command == "admin":
+        return admin_cli.run(settings, args)
     if command == "chat":
         return asyncio.run(app.chat(settings, user_id=args.user, name=args.name))
     return asyncio.run(app.run(settings))

@@ -7,10 +7,14 @@ import signal
 import sys
 
 from bot.channels import console
+from bot.channels.text import plain
+from bot.outbox import OutboxSender
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.web import start_web
 from bot.wiring import build_channels, build_core, configure_logging, migrate
+from handlers.calendar import WorkCalendar
+from messages.loader import Texts
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +22,7 @@ log = logging.getLogger(__name__)
 def migrate_only(settings: Settings) -> None:
     configure_logging(settings)
     migrate(settings)
-    print("Cơ sở dữ liệu đã ở phiên bản mới nhất.")
+    print(plain(Texts.load()("cli.migrated")))
 
 
 async def chat(settings: Settings, user_id: str, name: str | None) -> int:
@@ -38,8 +42,11 @@ async def run(settings: Settings) -> int:
     await asyncio.to_thread(migrate, settings)
     core = build_core(settings)
     channels = build_channels(core)
+    terminal = None if channels else console.ConsoleChannel(sys.stdout)
+    calendar = WorkCalendar(tz=settings.tz)
+    senders = {c.name: c for c in channels} if channels else {terminal.name: terminal}
     web_runner = await start_web(core, [r for c in channels for r in c.routes()])
-    scheduler = start_scheduler(core)
+    scheduler = start_scheduler(core, OutboxSender(core, senders, calendar), calendar)
     log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
     try:
         for channel in channels:

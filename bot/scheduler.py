@@ -1,30 +1,49 @@
-"""APScheduler wakes jobs whose work lives in the database; it holds no user-facing state."""
+"""APScheduler wakes two jobs whose work lives in the database: the planner (every minute:
+materialises due reminders, idempotently; also forgets old inbox rows) and the sender (every
+two seconds: drains the outbox). Nothing user-facing is held in the scheduler itself."""
 
 import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.outbox import OutboxSender
 from bot.wiring import Core
+from handlers.calendar import WorkCalendar
+from handlers.context import BotConfig
 from handlers.dispatcher import utcnow
+from handlers.reminders import Planner
 from storage import inbox
 
 log = logging.getLogger(__name__)
 INBOX_RETENTION = timedelta(days=14)
 
 
-async def purge_inbox(core: Core) -> None:
+def make_planner(core: Core, calendar: WorkCalendar) -> Planner:
+    config = BotConfig(admins=core.settings.admins, tz=core.settings.tz)
+    return Planner(core.texts, config, calendar)
+
+
+async def plan(core: Core, planner: Planner) -> None:
+    now = utcnow()
     async with core.sessionmaker.begin() as session:
-        removed = await inbox.purge_handled(session, utcnow() - INBOX_RETENTION)
-    if removed:
-        log.info("purged %d handled inbox rows", removed)
+        added = await planner.run(session, now)
+        await inbox.purge_handled(session, now - INBOX_RETENTION)
+    if added:
+        log.info("planner queued %d messages", added)
 
 
-def start_scheduler(core: Core) -> AsyncIOScheduler:
+async def send(sender: OutboxSender) -> None:
+    sent = await sender.drain()
+    if sent:
+        log.info("sender handled %d outbox rows", sent)
+
+
+def start_scheduler(core: Core, sender: OutboxSender, calendar: WorkCalendar) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=core.settings.tz)
-    scheduler.add_job(
-        purge_inbox, "interval", hours=1, args=[core], id="purge_inbox",
-        coalesce=True, max_instances=1, next_run_time=utcnow(),
-    )
+    common = dict(coalesce=True, max_instances=1, next_run_time=utcnow())
+    scheduler.add_job(plan, "interval", minutes=1, args=[core, make_planner(core, calendar)],
+                      id="planner", **common)
+    scheduler.add_job(send, "interval", seconds=2, args=[sender], id="sender", **common)
     scheduler.start()
     return scheduler

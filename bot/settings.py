@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     telegram_api_base_url: str | None = None
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    telegram_max_per_second: float = Field(default=30.0, gt=0, le=1000)
     admin_ids: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     web_host: str = "127.0.0.1"

@@ -4,7 +4,16 @@ Nothing here imports a platform SDK, aiohttp or `bot`: adapters turn platform up
 `handlers.turn.Incoming` and render `handlers.turn.Reply`.
 """
 
-from handlers import clubs, consent, menu, my_registrations, privacy, registration
+from handlers import (
+    agencies,
+    clubs,
+    consent,
+    menu,
+    my_registrations,
+    plan_info,
+    privacy,
+    registration,
+)
 from handlers.forms.spec import FormSpec
 from handlers.router import Router
 
@@ -16,6 +25,8 @@ DEEP_LINKS = {
     "clb-dhqn": "club:dhqn",
     "clb-cdqn": "club:cdqn",
 }
+# `/start lk-<code>`: the link an admin gives an agency's officer
+DEEP_LINK_PREFIXES = {"lk-": "link:"}
 
 FORMS = (
     registration.ENTERPRISE_FORM,
@@ -23,6 +34,7 @@ FORMS = (
     registration.ATTENDEES_FORM,
     clubs.CLUB_FORM,
     clubs.CLUB_EDIT_FORM,
+    agencies.LINK_FORM,
 )
 
 
@@ -32,11 +44,15 @@ def build_router(extra_forms: tuple[FormSpec, ...] = ()) -> Router:
         payloads={
             "menu": menu.show_menu,
             "qa": menu.how_to_ask,
-            "plan": menu.not_ready,
+            "plan": plan_info.sections,
             "reg": registration.start,
             "club": clubs.start,
             "cs": consent.on_answer,
-            "agency": menu.not_ready,
+            "agency": agencies.show,
+            "link": agencies.show,
+            "ack": agencies.show,
+            "help": agencies.show,
+            "unlink": agencies.show,
             "myreg": my_registrations.show,
             "mydata": privacy.show,
             "wd": privacy.withdraw,
@@ -57,10 +73,12 @@ def build_router(extra_forms: tuple[FormSpec, ...] = ()) -> Router:
             "rutlai": privacy.withdraw,
             "xoadulieu": privacy.erase,
             "chinhsach": consent.show_policy,
+            "hanbaocao": agencies.show,
         },
         deep_links=DEEP_LINKS,
+        deep_link_prefixes=DEEP_LINK_PREFIXES,
         forms={form.name: form for form in (*FORMS, *extra_forms)},
         stale=menu.stale_button,
         unknown_command=menu.unknown_command,
-        free_text=menu.free_text,
+        free_text=plan_info.free_text,
     )

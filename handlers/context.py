@@ -54,7 +54,9 @@ class Turn:
         return f"{self.incoming.channel}:{self.incoming.user_id}" in self.config.admins
 
     def local(self, moment: datetime, with_time: bool = True) -> str:
-        """``moment`` in the bot's time zone, as Vietnamese people write it (dd/mm/yyyy hh:mm)."""
-        return moment.astimezone(self.config.tz).strftime(
-            "%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y"
-        )
+        return local_text(moment, self.config.tz, with_time)
+
+
+def local_text(moment: datetime, tz: ZoneInfo, with_time: bool = True) -> str:
+    """``moment`` in the bot's time zone, as Vietnamese people write it (dd/mm/yyyy hh:mm)."""
+    return moment.astimezone(tz).strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")

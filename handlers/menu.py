@@ -40,10 +40,6 @@ async def how_to_ask(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("menu.qa_intro"), rows(Button(turn.t("menu.back_to_menu"), "menu")))]
 
 
-async def not_ready(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("menu.not_ready")), main_menu(turn)]
-
-
 async def stale_button(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("menu.stale_button")), main_menu(turn)]
 
@@ -55,9 +51,3 @@ async def unknown_command(turn: Turn) -> list[Reply]:
 def is_greeting(text: str) -> bool:
     return fold(text).strip(" !.?") in GREETINGS
 
-
-async def free_text(turn: Turn) -> list[Reply]:
-    """Text that is not a command, a button or a form answer."""
-    if is_greeting(turn.incoming.text or ""):
-        return await welcome(turn)
-    return [Reply(turn.t("menu.not_understood")), main_menu(turn)]

@@ -195,7 +195,7 @@ async def notify_promoted(turn: Turn, promoted: list[repo.RegistrationInfo]) -> 
         await outbox.enqueue(
             turn.session, dedupe_key=f"promoted:{registration.id}:{session.id}",
             channel=person.channel, chat_id=person.chat_id, contact_id=person.id, text=text,
-            buttons=[[turn.t("registration.my_registrations"), "myreg"]], now=turn.now,
+            buttons=[[[turn.t("registration.my_registrations"), "myreg"]]], now=turn.now,
             priority=2,
         )
 

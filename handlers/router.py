@@ -1,7 +1,7 @@
 """Routing of one turn: deep links, button payloads, commands, the running flow, free text."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from handlers.context import Turn
 from handlers.forms import runner
@@ -19,6 +19,7 @@ class Router:
         payloads: first segment of a button payload (``plan`` in ``plan:classes``) → handler.
         commands: command name without the slash → handler.
         deep_links: `/start <payload>` value → button payload it stands for.
+        deep_link_prefixes: `/start <prefix><value>` → button payload prefix + value.
         forms: form name → spec; a running form receives everything that no global route takes.
         stale: answers a button that no longer means anything.
         unknown_command: answers a command nobody handles.
@@ -32,6 +33,7 @@ class Router:
     stale: Handler
     unknown_command: Handler
     free_text: Handler
+    deep_link_prefixes: dict[str, str] = field(default_factory=dict)
 
     async def route(self, turn: Turn) -> list[Reply]:
         turn.goto = lambda payload: self._follow(turn, payload)
@@ -47,7 +49,7 @@ class Router:
         command, argument = _command(incoming.text)
         start_payload = incoming.start_payload or (argument if command == "start" else None)
         if start_payload:
-            payload = self.deep_links.get(start_payload.strip().lower())
+            payload = self._deep_link(start_payload.strip())
             if payload is not None:
                 turn.incoming = incoming = replace(incoming, payload=payload, text=None)
         if incoming.payload:
@@ -61,6 +63,12 @@ class Router:
         if form is not None:
             return await runner.handle(turn, form)
         return await self.free_text(turn)
+
+    def _deep_link(self, value: str) -> str | None:
+        for prefix, target in self.deep_link_prefixes.items():
+            if value.lower().startswith(prefix) and len(value) < 60:
+                return target + value[len(prefix):]
+        return self.deep_links.get(value.lower())
 
     async def _follow(self, turn: Turn, payload: str) -> list[Reply]:
         turn.incoming = replace(turn.incoming, payload=payload, text=None, start_payload=None)

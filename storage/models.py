@@ -1,10 +1,11 @@
 """Typed tables. Every user-facing state lives here, never in process memory."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -45,7 +46,7 @@ class UtcDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UtcDateTime()}
+    type_annotation_map = {datetime: UtcDateTime(), date: Date()}
 
 
 class Contact(Base):
@@ -238,3 +239,80 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # what the message is about (e.g. "dl:3:so-y-te"), so it can be withdrawn when moot
+    topic: Mapped[str | None] = mapped_column(String(80), index=True)
+    office_hours: Mapped[bool] = mapped_column(default=False)  # only on working days, 7:30-17
+
+
+class Agency(Base):
+    """A recipient of report reminders, valid for a period; mergers are rows, not code."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    short_name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    group: Mapped[str] = mapped_column(String(24))  # so-ban-nganh | ubnd-cap-huyen | phoi-hop
+    seed: Mapped[str | None] = mapped_column(String(40))
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    successor_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class AgencyOfficer(Base):
+    """A contact linked to an agency (an agency may have several officers)."""
+
+    __tablename__ = "agency_officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    linked_at: Mapped[datetime]
+    unlinked_at: Mapped[datetime | None]
+
+
+class LinkCode(Base):
+    """A one-time code an admin gives an agency's officer to link their chat."""
+
+    __tablename__ = "link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+
+
+class Deadline(Base):
+    """A report deadline for agencies, with its reminder schedule in working days."""
+
+    __tablename__ = "deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    due_date: Mapped[date]
+    targets: Mapped[list] = mapped_column(JSON)  # group ids and/or agency ids
+    offsets: Mapped[list] = mapped_column(JSON)  # working days before the due day, 0 = on it
+    overdue_every: Mapped[int] = mapped_column(default=2)
+    overdue_max: Mapped[int] = mapped_column(default=5)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(80))
+
+
+class Acknowledgement(Base):
+    """An agency confirmed it sent its report for a deadline (who and when)."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (UniqueConstraint("deadline_id", "agency_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id"))
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    by_admin: Mapped[str | None] = mapped_column(String(80))
+    at: Mapped[datetime]

@@ -1,19 +1,41 @@
-"""The outbox: messages to send later. Queuing is idempotent on the dedupe key."""
+"""The outbox: messages to send later (reminders, notices, broadcasts).
 
-from datetime import datetime
+Queuing is idempotent on the dedupe key. A sender claims due rows with a lease, so a row whose
+sender died is claimed again once the lease runs out (at-least-once delivery)."""
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
+
+LEASE = timedelta(minutes=2)
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    channel: str
+    chat_id: str
+    contact_id: int | None
+    text: str
+    buttons: list
+    topic: str | None
+    office_hours: bool
+    attempts: int
 
 
 async def enqueue(
     session: AsyncSession, *, dedupe_key: str, channel: str, chat_id: str,
     contact_id: int | None, text: str, buttons: list, now: datetime, priority: int = 5,
-    not_before: datetime | None = None,
+    not_before: datetime | None = None, topic: str | None = None, office_hours: bool = False,
 ) -> bool:
-    """Queue a message unless one with ``dedupe_key`` exists; True if queued now."""
+    """Queue a message unless one with ``dedupe_key`` exists; True if queued now.
+
+    ``buttons`` is a list of rows of [label, payload] pairs.
+    """
     exists = await session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     )
@@ -23,8 +45,82 @@ async def enqueue(
         OutboxMessage(
             dedupe_key=dedupe_key, channel=channel, chat_id=chat_id, contact_id=contact_id,
             text=text, buttons=buttons, priority=priority, status="pending", attempts=0,
-            next_attempt_at=not_before or now, created_at=now,
+            next_attempt_at=not_before or now, created_at=now, topic=topic,
+            office_hours=office_hours,
         )
     )
     await session.flush()
     return True
+
+
+async def claim_due(
+    session: AsyncSession, channels: list[str], now: datetime, limit: int = 100
+) -> list[OutboxItem]:
+    """Lease up to ``limit`` due rows of ``channels``, most urgent first."""
+    due = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel.in_(channels),
+            OutboxMessage.next_attempt_at <= now,
+            or_(
+                OutboxMessage.status == "pending",
+                (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
+            ),
+        )
+        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(limit)
+        # several senders on PostgreSQL share the work; SQLite ignores this
+        .with_for_update(skip_locked=True)
+    )
+    rows = (await session.execute(due)).scalars().all()
+    for row in rows:
+        row.status, row.lease_until = "sending", now + LEASE
+    await session.flush()
+    return [
+        OutboxItem(r.id, r.channel, r.chat_id, r.contact_id, r.text, r.buttons, r.topic,
+                   r.office_hours, r.attempts)
+        for r in rows
+    ]
+
+
+async def finish(
+    session: AsyncSession, item_id: int, status: str, now: datetime, error: str | None = None
+) -> None:
+    """Close a row: sent, unreachable, failed, cancelled or outside_window."""
+    row = await session.get(OutboxMessage, item_id)
+    row.status, row.lease_until, row.last_error = status, None, error
+    if status == "sent":
+        row.sent_at = now
+    await session.flush()
+
+
+async def retry_at(
+    session: AsyncSession, item_id: int, when: datetime, error: str | None,
+    count_attempt: bool = True,
+) -> int:
+    """Put a row back for a later attempt; returns the attempts made so far."""
+    row = await session.get(OutboxMessage, item_id)
+    row.status, row.lease_until, row.next_attempt_at, row.last_error = (
+        "pending", None, when, error,
+    )
+    if count_attempt:
+        row.attempts += 1
+    await session.flush()
+    return row.attempts
+
+
+async def cancel_topic(session: AsyncSession, topic: str, now: datetime) -> int:
+    """Withdraw pending messages about ``topic`` (e.g. reminders after an acknowledgement)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.topic == topic, OutboxMessage.status == "pending")
+        .values(status="cancelled", last_error="moot")
+    )
+    return result.rowcount or 0
+
+
+async def counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    )
+    return dict(rows.all())

@@ -21,6 +21,10 @@ class TemporaryFailure(Exception):
     """A network error or a 5xx: worth trying again later."""
 
 
+class Rejected(Exception):
+    """The platform refused this message for good (bad markup, too long…): do not retry."""
+
+
 class Channel(Protocol):
     name: str
 
@@ -29,6 +33,6 @@ class Channel(Protocol):
     async def stop(self) -> None: ...
 
     async def send(self, chat_id: str, replies: list[Reply], *, bulk: bool = False) -> None:
-        """Deliver ``replies`` to ``chat_id``; raises Unreachable, RetryLater or
-        TemporaryFailure when the platform refuses."""
+        """Deliver ``replies`` to ``chat_id``; raises Unreachable, RetryLater,
+        TemporaryFailure or Rejected when the platform refuses."""
         ...

@@ -5,9 +5,10 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.channels.base import RetryLater
 from bot.channels.text import render
 from handlers.dispatcher import Dispatcher
-from handlers.turn import Incoming
+from handlers.turn import Incoming, Reply
 
 CHANNEL = "console"
 
@@ -43,3 +44,27 @@ async def chat(
             return
         if line.strip():
             await send(line.rstrip("\n"))
+
+
+class ConsoleChannel:
+    """Messages from the outbox (reminders, notices) printed to the person at this terminal."""
+
+    name = CHANNEL
+
+    def __init__(self, stdout: TextIO, user_id: str = "local"):
+        self.stdout = stdout
+        self.user_id = user_id
+
+    def routes(self) -> list:
+        return []
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send(self, chat_id: str, replies: list[Reply], *, bulk: bool = False) -> None:
+        if chat_id != self.user_id:  # another terminal user: keep it for when they are here
+            raise RetryLater(300)
+        for message in render(replies):
+            self.stdout.write("\n" + message + "\n\n")
+        self.stdout.flush()

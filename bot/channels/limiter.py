@@ -1,6 +1,6 @@
 """One sending limiter per platform: a global rate, a per-chat rate with a small burst, a slower
 rate for group chats, and pauses a platform asked for. Replies to people who are talking to the
-bot go first: bulk sends (reminders, broadcasts) leave part of the global rate to them."""
+bot go first: bulk sends (reminders, broadcasts) may use only a share of the global rate."""
 
 import asyncio
 import time
@@ -10,21 +10,23 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Bucket:
-    rate: float  # tokens per second
+    """A token bucket: ``rate`` tokens a second, at most ``burst`` saved up."""
+
+    rate: float
     burst: float
-    tokens: float = -1.0
+    tokens: float | None = None
     stamp: float = 0.0
 
-    def take_delay(self, now: float, reserve: float = 0.0) -> float:
-        """Seconds to wait before a token (beyond ``reserve``) is free; takes it if 0."""
-        if self.tokens < 0:
+    def wait(self, now: float) -> float:
+        """Seconds until a token is free (0 if one is free now); takes nothing."""
+        if self.tokens is None:
             self.tokens, self.stamp = self.burst, now
         self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
-        if self.tokens - reserve >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 + reserve - self.tokens) / self.rate
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
 
 
 @dataclass
@@ -40,35 +42,34 @@ class Limits:
 class Limiter:
     limits: Limits = field(default_factory=Limits)
     clock: Callable[[], float] = time.monotonic
-    _global: Bucket | None = None
     _chats: dict = field(default_factory=dict)
     _paused_until: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self._global = Bucket(self.limits.per_second, self.limits.per_second)
+        rate, share = self.limits.per_second, self.limits.bulk_share
+        # small bursts, so that no one-second window carries much more than the rate
+        self._global = Bucket(rate, max(1.0, rate / 10))
+        self._bulk = Bucket(rate * share, max(1.0, rate * share / 10))
 
     async def acquire(self, chat_id: str, *, bulk: bool = False, group: bool = False) -> None:
         """Wait until a message to ``chat_id`` may go out."""
-        while True:
-            delay = self.delay(chat_id, bulk=bulk, group=group)
-            if delay <= 0:
-                return
-            await asyncio.sleep(delay)
+        while (delay := self.delay(chat_id, bulk=bulk, group=group)) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(delay)  # the wait is computed, not signalled
 
     def delay(self, chat_id: str, *, bulk: bool = False, group: bool = False) -> float:
+        """0 and a slot taken if a message may go now; else seconds to wait (nothing taken)."""
         now = self.clock()
         paused = self._paused_until.get(chat_id, 0.0) - now
         if paused > 0:
             return paused
-        chat = self._chat_bucket(chat_id, group)
-        chat_wait = chat.take_delay(now)
-        if chat_wait > 0:
-            return chat_wait
-        reserve = self.limits.per_second * (1 - self.limits.bulk_share) if bulk else 0.0
-        global_wait = self._global.take_delay(now, reserve)
-        if global_wait > 0:
-            chat.tokens += 1  # give the chat token back; we did not send
-        return global_wait
+        buckets = [self._chat_bucket(chat_id, group), self._global]
+        if bulk:
+            buckets.append(self._bulk)
+        wait = max(bucket.wait(now) for bucket in buckets)
+        if wait == 0:
+            for bucket in buckets:
+                bucket.take()
+        return wait
 
     def pause(self, chat_id: str, seconds: float) -> None:
         """The platform said "retry after": hold this chat only."""
@@ -79,6 +80,8 @@ class Limiter:
     def _chat_bucket(self, chat_id: str, group: bool) -> Bucket:
         bucket = self._chats.get(chat_id)
         if bucket is None:
+            if len(self._chats) > 50_000:  # forget idle chats; a fresh bucket is full anyway
+                self._chats.clear()
             limits = self.limits
             bucket = (
                 Bucket(limits.per_group_per_minute / 60, 1) if group

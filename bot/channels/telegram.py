@@ -25,8 +25,8 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import RetryLater, TemporaryFailure, Unreachable
-from bot.channels.limiter import Limiter
+from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.channels.limiter import Limiter, Limits
 from bot.wiring import Core
 from handlers.turn import Incoming, Reply
 from storage import contacts, inbox
@@ -92,11 +92,13 @@ class TelegramChannel:
         os.environ.setdefault("PTB_TIMEDELTA", "true")
         self.core = core
         self.bot = bot or build_bot(settings)
-        self.limiter = limiter or Limiter()
+        self.limiter = limiter or Limiter(Limits(per_second=settings.telegram_max_per_second))
         self.webhook_url = settings.telegram_webhook_url
         secret = settings.telegram_webhook_secret
         self.secret = secret.get_secret_value() if secret else None
         self._wake = asyncio.Event()
+        self._stopping = False
+        self._storing: asyncio.Task | None = None
         self._tasks: list[asyncio.Task] = []
         self._in_flight: dict[int, asyncio.Task] = {}
         self._workers = asyncio.Semaphore(32)
@@ -116,10 +118,16 @@ class TelegramChannel:
         self._tasks.append(asyncio.create_task(self._drain_inbox(), name="telegram-inbox"))
 
     async def stop(self) -> None:
+        """Stop polling (a batch being stored is stored), let turns in progress finish; what
+        is stored and not yet handled is handled at the next start."""
+        self._stopping = True
+        self._wake.set()
         for task in self._tasks:
-            task.cancel()
+            if task.get_name() == "telegram-poll":
+                task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        # turns in progress finish (their updates are stored; unfinished ones resume on start)
+        if self._storing is not None:
+            await asyncio.gather(self._storing, return_exceptions=True)
         await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
         self._tasks.clear()
         await self.bot.shutdown()
@@ -166,7 +174,11 @@ class TelegramChannel:
                 backoff = min(backoff * 2, 60)
                 continue
             if updates:
-                await self._store([(str(u.update_id), u.to_dict()) for u in updates])
+                # shielded: a stop while storing must not leave half a transaction behind
+                self._storing = asyncio.ensure_future(
+                    self._store([(str(u.update_id), u.to_dict()) for u in updates])
+                )
+                await asyncio.shield(self._storing)
                 offset = updates[-1].update_id + 1  # confirmed only now that they are stored
 
     async def _store(self, updates: list[tuple[str, dict]]) -> None:
@@ -179,11 +191,11 @@ class TelegramChannel:
     async def _drain_inbox(self) -> None:
         """Handle stored updates in order; one person's updates are serialised by the
         dispatcher, different people's run side by side."""
-        while True:
+        while not self._stopping:
             async with self.core.sessionmaker() as session:
                 rows = await inbox.pending(session, CHANNEL, limit=200)
             for row in rows:
-                if row.id not in self._in_flight:
+                if row.id not in self._in_flight and not self._stopping:
                     await self._workers.acquire()
                     self._in_flight[row.id] = asyncio.create_task(
                         self._handle_row(row.id, row.payload)
@@ -290,7 +302,7 @@ class TelegramChannel:
                 raise Unreachable(target) from None
             except BadRequest as problem:
                 log.error("telegram refused %s: %s", method.__name__, problem.message)
-                raise
+                raise Rejected(problem.message) from None
             except NetworkError as problem:
                 if bulk or attempt == 3:
                     raise TemporaryFailure(type(problem).__name__) from None

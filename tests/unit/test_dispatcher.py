@@ -70,7 +70,7 @@ async def test_typed_number_and_label_choose_buttons(chat):
 
 async def test_overlong_message_does_not_crash(chat):
     replies = await chat.send("x" * 5000)
-    assert replies and "chưa hiểu" in chat.text()
+    assert replies and "chưa tìm thấy câu trả lời" in chat.text()
 
 
 async def test_state_survives_a_new_dispatcher(make_dispatcher, clock):

@@ -52,12 +52,18 @@ def test_group_chats_get_twenty_per_minute():
 def test_bulk_leaves_room_for_people_talking_to_the_bot():
     clock = Clock()
     limiter = Limiter(clock=clock)
-    bulk = 0
-    for chat in range(100):  # a broadcast drains what it may of the global bucket
-        if limiter.delay(f"b{chat}", bulk=True) == 0:
+    bulk = interactive = waited = 0
+    for tick in range(10_000):  # ten seconds in steps of a millisecond
+        clock.now += 0.001
+        if limiter.delay(f"bulk{tick}", bulk=True) == 0:  # a broadcast that never stops
             bulk += 1
-    assert bulk < 30
-    assert limiter.delay("person") == 0  # an interactive reply still goes out at once
+        if tick % 200 == 0:  # five replies a second to people talking to the bot
+            if limiter.delay(f"person{tick}") == 0:
+                interactive += 1
+            else:
+                waited += 1
+    assert bulk <= 0.8 * 30 * 10 + 3
+    assert interactive >= 48 and waited <= 2  # a fifth of the rate is kept for them
 
 
 def test_a_flood_pause_holds_only_that_chat():

@@ -1,0 +1,189 @@
+"""Agencies' officers: link an account with a one-time code, see the unit's deadlines,
+acknowledge a report, ask for help, unlink.
+
+Payloads: ``agency``, ``link`` / ``link:<code>``, ``ack:<deadline>:<agency>``,
+``help:<deadline>:<agency>``, ``unlink:<agency>`` → ``unlink:<agency>:yes``, ``unlink:keep``.
+"""
+
+from handlers.context import Turn
+from handlers.forms import runner
+from handlers.forms.spec import Choice, Field, FormSpec, Invalid
+from handlers.menu import main_menu
+from handlers.reminders import notify_admins
+from handlers.turn import Button, Reply, rows
+from messages.loader import Safe
+from storage import agencies, contacts, outbox
+
+
+def _normalise_code(text: str) -> str:
+    code = "".join(text.split()).upper()
+    if not (code.isalnum() and code.isascii() and len(code) == 8):
+        raise Invalid("agency.code_unknown")
+    return code
+
+
+async def _usable_code(turn: Turn, _answers: dict, code: object) -> None:
+    row = await agencies.find_code(turn.session, code)
+    if row is None:
+        raise Invalid("agency.code_unknown")
+    if row.used_at is not None or row.expires_at < turn.now:
+        raise Invalid("agency.code_used")
+
+
+async def _code_shown_as_agency(turn: Turn, answers: dict):
+    """The code's only "choice" is its agency, so the summary shows the agency's name and the
+    officer confirms it before linking."""
+    code = answers.get("code")
+    row = await agencies.find_code(turn.session, code) if code else None
+    agency = await agencies.get(turn.session, row.agency_id) if row else None
+    return [Choice(code, f"{agency.name} ({code})")] if agency else []
+
+
+async def _link(turn: Turn, answers: dict) -> list[Reply]:
+    agency_id = await agencies.link(turn.session, answers["code"], turn.contact.id, turn.now)
+    if agency_id is None:
+        return [Reply(turn.t("agency.code_used")), main_menu(turn)]
+    agency = await agencies.get(turn.session, agency_id)
+    return [Reply(turn.t("agency.linked", agency=agency.name)), *await overview(turn)]
+
+
+LINK_FORM = FormSpec(
+    name="link", version=1, title="agency.link_title",
+    fields=(Field("code", "agency.ask_code", "agency.label_agency", parse=_normalise_code,
+                  check=_usable_code, choices=_code_shown_as_agency),),
+    submit=_link,
+)
+
+
+async def show(turn: Turn) -> list[Reply]:
+    payload = turn.incoming.payload or "agency"
+    name, _, rest = payload.partition(":")
+    if name == "link":
+        return await start_link(turn, rest)
+    if name == "ack":
+        return await acknowledge(turn, rest)
+    if name == "help":
+        return await ask_help(turn, rest)
+    if name == "unlink":
+        return await unlink(turn, rest)
+    return await overview(turn)
+
+
+async def overview(turn: Turn) -> list[Reply]:
+    t = turn.t
+    linked = await agencies.agencies_of(turn.session, turn.contact.id)
+    if not linked:
+        buttons = rows(Button(t("agency.enter_code"), "link"),
+                       Button(t("menu.back_to_menu"), "menu"))
+        return [Reply(t("agency.not_linked"), buttons)]
+    lines, buttons = [t("agency.title")], []
+    today = turn.now.astimezone(turn.config.tz).date()
+    for agency in linked:
+        lines.append(t("agency.agency_line", agency=agency.name))
+        shown = 0
+        for deadline in await agencies.deadlines(turn.session):
+            if agency not in await agencies.targets_on(turn.session, deadline.targets, today):
+                continue
+            shown += 1
+            done = (await agencies.acknowledgements(turn.session, deadline.id)).get(agency.id)
+            due = deadline.due_date.strftime("%d/%m/%Y")
+            if done:
+                lines.append(t("agency.deadline_done", title=deadline.title, due=due,
+                               time=turn.local(done.at)))
+                continue
+            key = "agency.deadline_overdue" if deadline.due_date < today else \
+                "agency.deadline_pending"
+            lines.append(t(key, title=deadline.title, due=due))
+            buttons += [
+                Button(t("agency.report_sent", agency=agency.short_name),
+                       f"ack:{deadline.id}:{agency.id}"),
+                Button(t("agency.need_help", agency=agency.short_name),
+                       f"help:{deadline.id}:{agency.id}"),
+            ]
+        if not shown:
+            lines.append(t("agency.no_deadlines"))
+        buttons.append(Button(t("agency.unlink", agency=agency.short_name),
+                              f"unlink:{agency.id}"))
+    buttons.append(Button(t("menu.back_to_menu"), "menu"))
+    return [Reply(Safe("\n".join(lines)), rows(*buttons))]
+
+
+async def start_link(turn: Turn, code: str) -> list[Reply]:
+    if not code:
+        return await runner.start(turn, LINK_FORM)
+    try:
+        code = _normalise_code(code)
+        await _usable_code(turn, {}, code)
+    except Invalid as problem:
+        return [Reply(turn.t(problem.key)), main_menu(turn)]
+    return await runner.start(turn, LINK_FORM, {"code": code})
+
+
+async def _officer_target(turn: Turn, rest: str):
+    deadline_id, _, agency_id = rest.partition(":")
+    deadline = await agencies.get_deadline(turn.session, int(deadline_id)) \
+        if deadline_id.isdigit() else None
+    agency = await agencies.get(turn.session, agency_id)
+    if deadline is None or agency is None or \
+            turn.contact.id not in await agencies.officers(turn.session, agency.id):
+        return None, None
+    return deadline, agency
+
+
+async def acknowledge(turn: Turn, rest: str) -> list[Reply]:
+    t = turn.t
+    deadline, agency = await _officer_target(turn, rest)
+    if deadline is None:
+        return [Reply(t("agency.not_officer")), main_menu(turn)]
+    fresh = await agencies.acknowledge(turn.session, deadline.id, agency.id, turn.now,
+                                       contact_id=turn.contact.id)
+    done = (await agencies.acknowledgements(turn.session, deadline.id))[agency.id]
+    if not fresh:
+        return [Reply(t("agency.already_acknowledged", agency=agency.name,
+                        title=deadline.title, time=turn.local(done.at)))]
+    await outbox.cancel_topic(turn.session, f"dl:{deadline.id}:{agency.id}", turn.now)
+    thanks = t("agency.thanks_colleague", agency=agency.name, title=deadline.title,
+               time=turn.local(done.at))
+    for contact_id in await agencies.officers(turn.session, agency.id):
+        if contact_id == turn.contact.id:
+            continue
+        person = await contacts.get(turn.session, contact_id)
+        await outbox.enqueue(
+            turn.session, dedupe_key=f"ack:{deadline.id}:{agency.id}:{contact_id}",
+            channel=person.channel, chat_id=person.chat_id, contact_id=contact_id, text=thanks,
+            buttons=[], now=turn.now, priority=3,
+        )
+    return [Reply(t("agency.acknowledged", agency=agency.name, title=deadline.title,
+                    time=turn.local(done.at))), main_menu(turn)]
+
+
+async def ask_help(turn: Turn, rest: str) -> list[Reply]:
+    t = turn.t
+    deadline, agency = await _officer_target(turn, rest)
+    if deadline is None:
+        return [Reply(t("agency.not_officer")), main_menu(turn)]
+    text = t("agency.help_to_admin", agency=agency.name, title=deadline.title,
+             due=deadline.due_date.strftime("%d/%m/%Y"),
+             person=turn.contact.display_name or turn.contact.user_id,
+             channel=turn.contact.channel)
+    stamp = turn.now.strftime("%Y%m%d%H%M")
+    await notify_admins(turn.session, turn.config,
+                        f"help:{deadline.id}:{agency.id}:{turn.contact.id}:{stamp}", text,
+                        turn.now)
+    return [Reply(t("agency.help_sent")), main_menu(turn)]
+
+
+async def unlink(turn: Turn, rest: str) -> list[Reply]:
+    t = turn.t
+    agency_id, _, answer = rest.partition(":")
+    if agency_id == "keep":
+        return [Reply(t("agency.kept")), main_menu(turn)]
+    agency = await agencies.get(turn.session, agency_id)
+    if agency is None:
+        return [Reply(t("agency.not_officer")), main_menu(turn)]
+    if answer != "yes":
+        confirm = rows(Button(t("agency.yes_unlink"), f"unlink:{agency.id}:yes"),
+                       Button(t("agency.keep"), "unlink:keep"))
+        return [Reply(t("agency.confirm_unlink", agency=agency.name), confirm)]
+    await agencies.unlink(turn.session, agency.id, turn.contact.id, turn.now)
+    return [Reply(t("agency.unlinked", agency=agency.name)), main_menu(turn)]
