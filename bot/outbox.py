@@ -12,7 +12,14 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.channels.base import Channel, Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.channels.base import (
+    Channel,
+    OutsideWindow,
+    Rejected,
+    RetryLater,
+    TemporaryFailure,
+    Unreachable,
+)
 from bot.wiring import Core
 from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig
@@ -74,12 +81,15 @@ class OutboxSender:
             tuple(Button(label, payload) for label, payload in row) for row in item.buttons
         ))
         try:
-            await self.channels[item.channel].send(item.chat_id, [reply], bulk=True)
+            await self.channels[item.channel].send(item.chat_id, [reply], bulk=True,
+                                                   priority=item.priority)
         except Unreachable:
             await self._finish(item, "unreachable", "blocked or deleted")
         except RetryLater as flood:
             await self._retry(item, now + timedelta(seconds=flood.seconds), "retry after",
                               count=False)
+        except OutsideWindow:
+            await self._give_up(item, "outside window", status="outside_window")
         except Rejected as problem:
             await self._give_up(item, f"rejected: {problem}")
         except (TemporaryFailure, OSError) as problem:
@@ -103,8 +113,8 @@ class OutboxSender:
         if attempts >= MAX_ATTEMPTS:
             await self._give_up(item, error)
 
-    async def _give_up(self, item: OutboxItem, error: str) -> None:
-        await self._finish(item, "failed", error)
+    async def _give_up(self, item: OutboxItem, error: str, status: str = "failed") -> None:
+        await self._finish(item, status, error)
         text = self.core.texts("reminders.failed_alert", count=1, channel=item.channel,
                                chat=item.chat_id)
         async with self.core.sessionmaker.begin() as session:

@@ -316,3 +316,57 @@ class Acknowledgement(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     by_admin: Mapped[str | None] = mapped_column(String(80))
     at: Mapped[datetime]
+
+
+class Admin(Base):
+    """An admin added from the chat by another admin (those in ADMIN_IDS need no row)."""
+
+    __tablename__ = "admins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    admin_id: Mapped[str] = mapped_column(String(80), index=True)  # channel:user_id
+    added_by: Mapped[str] = mapped_column(String(80))
+    added_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """Who did what as an admin, and when (append-only)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict] = mapped_column(JSON)
+    at: Mapped[datetime]
+
+
+class Broadcast(Base):
+    """A message to a segment, queued through the outbox (topic ``bc:<id>``)."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    segment: Mapped[dict] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime]
+    total: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))  # sending | done | cancelled
+    progress_channel: Mapped[str | None] = mapped_column(String(16))
+    progress_chat_id: Mapped[str | None] = mapped_column(String(64))
+    progress_message_id: Mapped[str | None] = mapped_column(String(64))
+    progress_text: Mapped[str | None] = mapped_column(Text)
+    finished_at: Mapped[datetime | None]
+
+
+class ChannelSecret(Base):
+    """Credentials a channel rotates at run time (e.g. Zalo OA tokens), written at once."""
+
+    __tablename__ = "channel_secrets"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]

@@ -25,6 +25,7 @@ class OutboxItem:
     topic: str | None
     office_hours: bool
     attempts: int
+    priority: int
 
 
 async def enqueue(
@@ -78,7 +79,7 @@ async def claim_due(
     await session.flush()
     return [
         OutboxItem(r.id, r.channel, r.chat_id, r.contact_id, r.text, r.buttons, r.topic,
-                   r.office_hours, r.attempts)
+                   r.office_hours, r.attempts, r.priority)
         for r in rows
     ]
 

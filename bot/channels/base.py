@@ -21,6 +21,11 @@ class TemporaryFailure(Exception):
     """A network error or a 5xx: worth trying again later."""
 
 
+class OutsideWindow(Exception):
+    """The platform allows no message to this person now (Zalo OA: no interaction for 7 days,
+    or a paid-window message not worth paying for); another channel may reach them."""
+
+
 class Rejected(Exception):
     """The platform refused this message for good (bad markup, too long…): do not retry."""
 
@@ -32,7 +37,14 @@ class Channel(Protocol):
 
     async def stop(self) -> None: ...
 
-    async def send(self, chat_id: str, replies: list[Reply], *, bulk: bool = False) -> None:
-        """Deliver ``replies`` to ``chat_id``; raises Unreachable, RetryLater,
-        TemporaryFailure or Rejected when the platform refuses."""
+    def routes(self) -> list:
+        """aiohttp routes (webhooks) this channel mounts on the one web app."""
+        ...
+
+    async def send(
+        self, chat_id: str, replies: list[Reply], *, bulk: bool = False, priority: int = 5
+    ) -> None:
+        """Deliver ``replies`` to ``chat_id``; raises Unreachable, RetryLater, OutsideWindow,
+        TemporaryFailure or Rejected when the platform refuses. ``priority`` is the outbox
+        row's (lower is more important) for bulk sends."""
         ...

@@ -62,7 +62,9 @@ class ConsoleChannel:
 
     async def stop(self) -> None: ...
 
-    async def send(self, chat_id: str, replies: list[Reply], *, bulk: bool = False) -> None:
+    async def send(
+        self, chat_id: str, replies: list[Reply], *, bulk: bool = False, priority: int = 5
+    ) -> None:
         if chat_id != self.user_id:  # another terminal user: keep it for when they are here
             raise RetryLater(300)
         for message in render(replies):

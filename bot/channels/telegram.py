@@ -26,10 +26,11 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.request import HTTPXRequest
 
 from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
 from bot.wiring import Core
 from handlers.turn import Incoming, Reply
-from storage import contacts, inbox
+from storage import contacts
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -96,12 +97,9 @@ class TelegramChannel:
         self.webhook_url = settings.telegram_webhook_url
         secret = settings.telegram_webhook_secret
         self.secret = secret.get_secret_value() if secret else None
-        self._wake = asyncio.Event()
-        self._stopping = False
+        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
+        self._poller: asyncio.Task | None = None
         self._storing: asyncio.Task | None = None
-        self._tasks: list[asyncio.Task] = []
-        self._in_flight: dict[int, asyncio.Task] = {}
-        self._workers = asyncio.Semaphore(32)
         self._phone_keyboard: set[str] = set()  # chats showing the share-phone keyboard
 
     # -- life cycle -------------------------------------------------------------------------
@@ -114,22 +112,18 @@ class TelegramChannel:
             )
         else:
             await self.bot.delete_webhook()
-            self._tasks.append(asyncio.create_task(self._poll(), name="telegram-poll"))
-        self._tasks.append(asyncio.create_task(self._drain_inbox(), name="telegram-inbox"))
+            self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+        self.inbox.start()
 
     async def stop(self) -> None:
         """Stop polling (a batch being stored is stored), let turns in progress finish; what
         is stored and not yet handled is handled at the next start."""
-        self._stopping = True
-        self._wake.set()
-        for task in self._tasks:
-            if task.get_name() == "telegram-poll":
-                task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._poller is not None:
+            self._poller.cancel()
+            await asyncio.gather(self._poller, return_exceptions=True)
         if self._storing is not None:
             await asyncio.gather(self._storing, return_exceptions=True)
-        await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
-        self._tasks.clear()
+        await self.inbox.stop()
         await self.bot.shutdown()
 
     async def _describe_bot(self) -> None:
@@ -154,7 +148,7 @@ class TelegramChannel:
             update_id = str(int(data["update_id"]))
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400)
-        await self._store([(update_id, data)])
+        await self.inbox.store([(update_id, data)])
         return web.Response(status=200)
 
     async def _poll(self) -> None:
@@ -176,61 +170,28 @@ class TelegramChannel:
             if updates:
                 # shielded: a stop while storing must not leave half a transaction behind
                 self._storing = asyncio.ensure_future(
-                    self._store([(str(u.update_id), u.to_dict()) for u in updates])
+                    self.inbox.store([(str(u.update_id), u.to_dict()) for u in updates])
                 )
                 await asyncio.shield(self._storing)
                 offset = updates[-1].update_id + 1  # confirmed only now that they are stored
 
-    async def _store(self, updates: list[tuple[str, dict]]) -> None:
-        now = datetime.now(UTC)
-        async with self.core.sessionmaker.begin() as session:
-            for update_id, data in updates:
-                await inbox.store_pending(session, CHANNEL, update_id, data, now)
-        self._wake.set()
+    async def _to_incoming(self, data: dict) -> Incoming | None:
+        update = Update.de_json(data, self.bot)
+        if update.callback_query is not None:  # stop the button's spinner whatever happens
+            await self._answer_callback(update.callback_query.id)
+        return to_incoming(update)
 
-    async def _drain_inbox(self) -> None:
-        """Handle stored updates in order; one person's updates are serialised by the
-        dispatcher, different people's run side by side."""
-        while not self._stopping:
-            async with self.core.sessionmaker() as session:
-                rows = await inbox.pending(session, CHANNEL, limit=200)
-            for row in rows:
-                if row.id not in self._in_flight and not self._stopping:
-                    await self._workers.acquire()
-                    self._in_flight[row.id] = asyncio.create_task(
-                        self._handle_row(row.id, row.payload)
-                    )
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):  # also look again now and then
-                await asyncio.wait_for(self._wake.wait(), timeout=5)
-
-    async def _handle_row(self, row_id: int, data: dict) -> None:
-        try:
-            update = Update.de_json(data, self.bot)
-            incoming = to_incoming(update)
-            if update.callback_query is not None:
-                await self._answer_callback(update.callback_query.id)
-            if incoming is None:
-                await self._skip(row_id, update)
-                return
-            replies = await self.core.dispatcher.handle(incoming)
-            await self.send(incoming.chat_id, replies)
-        except Exception:
-            log.exception("telegram update %s could not be handled", row_id)
-        finally:
-            self._in_flight.pop(row_id, None)
-            self._workers.release()
-
-    async def _skip(self, row_id: int, update: Update) -> None:
-        async with self.core.sessionmaker.begin() as session:
-            await inbox.claim(session, CHANNEL, str(update.update_id), datetime.now(UTC))
+    async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:
+        await self.send(incoming.chat_id, replies)
 
     async def _answer_callback(self, callback_id: str) -> None:
         with contextlib.suppress(TelegramError):  # an old query cannot be answered any more
             await self.bot.answer_callback_query(callback_id)
 
     # -- outbound ---------------------------------------------------------------------------
-    async def send(self, chat_id: str, replies: list[Reply], *, bulk: bool = False) -> None:
+    async def send(
+        self, chat_id: str, replies: list[Reply], *, bulk: bool = False, priority: int = 5
+    ) -> None:
         """Send ``replies`` through the limiter. Interactive replies wait out a flood pause;
         bulk sends raise RetryLater so the outbox can reschedule them."""
         remove_keyboard = chat_id in self._phone_keyboard and not any(

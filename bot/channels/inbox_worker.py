@@ -1,0 +1,84 @@
+"""The part every channel shares: updates are stored in the durable inbox before the platform
+is told they arrived, then handled from the inbox — one person's updates in order (the
+dispatcher serialises them), different people's side by side. What was stored and not handled
+when the process stopped is handled at the next start."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from bot.wiring import Core
+from handlers.turn import Incoming, Reply
+from storage import inbox
+
+log = logging.getLogger(__name__)
+
+ToIncoming = Callable[[dict], Awaitable[Incoming | None]]
+Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
+
+
+class InboxWorker:
+    """Stores a channel's updates and handles them through the dispatcher."""
+
+    def __init__(self, core: Core, channel: str, to_incoming: ToIncoming, deliver: Deliver,
+                 parallel: int = 32):
+        self.core = core
+        self.channel = channel
+        self._to_incoming = to_incoming
+        self._deliver = deliver
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task | None = None
+        self._in_flight: dict[int, asyncio.Task] = {}
+        self._slots = asyncio.Semaphore(parallel)
+
+    async def store(self, updates: list[tuple[str, dict]]) -> int:
+        """Record updates (update id, raw payload); returns how many were new."""
+        now, new = datetime.now(UTC), 0
+        async with self.core.sessionmaker.begin() as session:
+            for update_id, data in updates:
+                new += await inbox.store_pending(session, self.channel, update_id, data, now)
+        self._wake.set()
+        return new
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"{self.channel}-inbox")
+
+    async def stop(self) -> None:
+        """Let turns in progress finish; stored updates not yet handled wait for next start."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+        await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            async with self.core.sessionmaker() as session:
+                rows = await inbox.pending(session, self.channel, limit=200)
+            for row in rows:
+                if row.id not in self._in_flight and not self._stopping:
+                    await self._slots.acquire()
+                    self._in_flight[row.id] = asyncio.create_task(
+                        self._handle(row.id, row.update_id, row.payload)
+                    )
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):  # also look again now and then
+                await asyncio.wait_for(self._wake.wait(), timeout=5)
+
+    async def _handle(self, row_id: int, update_id: str, data: dict) -> None:
+        try:
+            incoming = await self._to_incoming(data)
+            if incoming is None:  # a kind of update the bot does not answer
+                async with self.core.sessionmaker.begin() as session:
+                    await inbox.claim(session, self.channel, update_id, datetime.now(UTC))
+                return
+            replies = await self.core.dispatcher.handle(incoming)
+            await self._deliver(incoming, replies)
+        except Exception:
+            log.exception("%s update %s could not be handled", self.channel, update_id)
+        finally:
+            self._in_flight.pop(row_id, None)
+            self._slots.release()
