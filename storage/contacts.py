@@ -1,12 +1,14 @@
 """Contacts: one row per person per channel."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact
+
+LAST_SEEN_PRECISION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -31,11 +33,20 @@ async def touch(
             created_at=now, last_seen_at=now,
         )
         session.add(row)
-    else:
+    elif _changed(row, chat_id, display_name, now):
         row.chat_id, row.last_seen_at, row.unreachable_at = chat_id, now, None
         row.display_name = display_name or row.display_name
     await session.flush()
     return ContactRef(row.id, row.channel, row.user_id, row.chat_id, row.display_name)
+
+
+def _changed(row: Contact, chat_id: str, display_name: str | None, now: datetime) -> bool:
+    # the last interaction is kept to the minute: no write on every message of a conversation
+    return (
+        row.chat_id != chat_id or row.unreachable_at is not None
+        or (display_name and display_name != row.display_name)
+        or now - row.last_seen_at > LAST_SEEN_PRECISION
+    )
 
 
 async def get(session: AsyncSession, contact_id: int) -> ContactRef | None:

@@ -55,6 +55,7 @@ class ConversationState:
 async def load(session: AsyncSession, key: ConversationKey) -> ConversationState:
     """Return the saved state for ``key``, or a fresh one."""
     row = await _row(session, key)
+    session.info[key] = row  # save() in the same transaction reuses it
     return ConversationState.from_json(row.state) if row else ConversationState()
 
 
@@ -64,7 +65,7 @@ async def save(
     """Write ``state`` for ``key``; the caller's transaction commits it with the turn."""
     state.updated_at = now.isoformat()
     data = asdict(state)
-    row = await _row(session, key)
+    row = session.info.pop(key, None) or await _row(session, key)
     if row is None:
         session.add(Conversation(**asdict(key), state=data, updated_at=now))
     else:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
@@ -14,18 +14,23 @@ async def claim(session: AsyncSession, channel: str, update_id: str, now: dateti
     Returns:
         False if it was already handled (the caller must skip it), True otherwise.
     """
-    row = await _row(session, channel, update_id)
-    if row is None:
-        session.add(
-            InboxUpdate(
-                channel=channel, update_id=update_id, status="done",
-                received_at=now, handled_at=now,
-            )
-        )
-    elif row.status == "done":
+    # one statement for the usual case: a stored update being handled
+    marked = await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.channel == channel, InboxUpdate.update_id == update_id,
+               InboxUpdate.status != "done")
+        .values(status="done", handled_at=now, payload=None)
+        .execution_options(synchronize_session=False)
+    )
+    if marked.rowcount:
+        return True
+    if await _row(session, channel, update_id) is not None:
         return False
-    else:
-        row.status, row.handled_at, row.payload = "done", now, None
+    session.add(
+        InboxUpdate(
+            channel=channel, update_id=update_id, status="done", received_at=now, handled_at=now,
+        )
+    )
     await session.flush()
     return True
 
@@ -63,11 +68,14 @@ async def mark_failed(
     await session.flush()
 
 
-async def pending(session: AsyncSession, channel: str, limit: int = 100) -> list[InboxUpdate]:
-    """Stored updates of ``channel`` not yet handled, oldest first."""
+async def pending(
+    session: AsyncSession, channel: str, limit: int = 100, skip: frozenset[int] = frozenset()
+) -> list[InboxUpdate]:
+    """Stored updates of ``channel`` not yet handled (except ``skip``), oldest first."""
     query = (
         select(InboxUpdate)
-        .where(InboxUpdate.channel == channel, InboxUpdate.status == "pending")
+        .where(InboxUpdate.channel == channel, InboxUpdate.status == "pending",
+               InboxUpdate.id.not_in(skip))
         .order_by(InboxUpdate.id)
         .limit(limit)
     )

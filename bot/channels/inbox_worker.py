@@ -56,15 +56,16 @@ class InboxWorker:
 
     async def _run(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # before looking, so an update stored meanwhile is not missed
             async with self.core.sessionmaker() as session:
-                rows = await inbox.pending(session, self.channel, limit=200)
+                rows = await inbox.pending(session, self.channel, limit=200,
+                                           skip=frozenset(self._in_flight))
             for row in rows:
                 if row.id not in self._in_flight and not self._stopping:
                     await self._slots.acquire()
                     self._in_flight[row.id] = asyncio.create_task(
                         self._handle(row.id, row.update_id, row.payload)
                     )
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):  # also look again now and then
                 await asyncio.wait_for(self._wake.wait(), timeout=5)
 
