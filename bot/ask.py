@@ -9,17 +9,12 @@ import sys
 from collections.abc import Iterable
 
 from bot.channels.text import render
+from bot.offline_turn import one_turn
 from bot.settings import Settings
 from bot.wiring import build_core, migrate
-from handlers import build_router
-from handlers.context import BotConfig, Turn
-from handlers.dispatcher import utcnow
+from handlers.context import BotConfig
 from handlers.plan_info import knowledge
 from handlers.turn import Incoming, Reply
-from storage.contacts import ContactRef
-from storage.conversations import ConversationState
-
-ASKER = ContactRef(id=0, channel="console", user_id="ask", chat_id="ask", display_name=None)
 
 
 def run(settings: Settings, question: str | None, jsonl: bool) -> int:
@@ -53,13 +48,5 @@ async def answer_lines(core, lines: Iterable[str]) -> None:
 
 async def answer(core, question: str) -> list[Reply]:
     config = BotConfig(admins=frozenset(), tz=core.settings.tz)
-    router = build_router()
-    async with core.sessionmaker() as session:
-        turn = Turn(
-            incoming=Incoming(channel="console", user_id="ask", chat_id="ask", text=question),
-            state=ConversationState(), session=session, texts=core.texts, now=utcnow(),
-            contact=ASKER, config=config,
-        )
-        replies = await router.route(turn)
-        await session.rollback()
-    return replies
+    incoming = Incoming(channel="console", user_id="ask", chat_id="ask", text=question)
+    return await one_turn(core, incoming, config, commit=False)

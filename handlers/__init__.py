@@ -5,6 +5,7 @@ Nothing here imports a platform SDK, aiohttp or `bot`: adapters turn platform up
 """
 
 from handlers import (
+    admin,
     agencies,
     clubs,
     consent,
@@ -35,6 +36,7 @@ FORMS = (
     clubs.CLUB_FORM,
     clubs.CLUB_EDIT_FORM,
     agencies.LINK_FORM,
+    *admin.FORMS,
 )
 
 
@@ -59,6 +61,7 @@ def build_router(extra_forms: tuple[FormSpec, ...] = ()) -> Router:
             "erase": privacy.erase,
             "keepdata": privacy.keep,
             "policy": consent.show_policy,
+            "adm": admin.route,
         },
         commands={
             "start": menu.welcome,
@@ -74,6 +77,7 @@ def build_router(extra_forms: tuple[FormSpec, ...] = ()) -> Router:
             "xoadulieu": privacy.erase,
             "chinhsach": consent.show_policy,
             "hanbaocao": agencies.show,
+            "admin": admin.route,
         },
         deep_links=DEEP_LINKS,
         deep_link_prefixes=DEEP_LINK_PREFIXES,

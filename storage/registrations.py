@@ -292,3 +292,52 @@ def _session_info(row: ClassSession) -> SessionInfo:
         capacity=row.capacity, seats_taken=row.seats_taken,
         registration_open=row.registration_open, cancelled=row.cancelled, notes=row.notes,
     )
+
+
+async def assign_interested(
+    session: AsyncSession, class_id: int, session_id: int, now: datetime
+) -> list[RegistrationInfo]:
+    """A class got a session: people who registered their interest get a seat or a waitlist
+    place in it, in the order they registered."""
+    query = (
+        select(Registration)
+        .where(Registration.class_id == class_id, Registration.status == "interested")
+        .order_by(Registration.id)
+    )
+    assigned = []
+    for row in (await session.execute(query)).scalars().all():
+        seated = await take_seats(session, session_id, row.attendees)
+        row.session_id, row.updated_at = session_id, now
+        row.status = "confirmed" if seated else "waitlisted"
+        await session.flush()
+        assigned.append(await _info(session, row))
+    return assigned
+
+
+async def update_session(session: AsyncSession, session_id: int, **changes) -> SessionInfo:
+    """Change a session's time, venue, capacity, notes or open/closed state.
+
+    Raises:
+        ValueError: the capacity would fall below the seats already given.
+    """
+    row = await session.get(ClassSession, session_id, populate_existing=True)
+    if "capacity" in changes and changes["capacity"] < row.seats_taken:
+        raise ValueError("capacity below seats taken")
+    for name, value in changes.items():
+        setattr(row, name, value)
+    await session.flush()
+    return _session_info(row)
+
+
+async def cancel_session(session: AsyncSession, session_id: int, now: datetime) -> None:
+    """Cancel a session; its people keep their registrations as "interested" (without a
+    session), so that the next session of the class seats them first."""
+    row = await session.get(ClassSession, session_id, populate_existing=True)
+    row.cancelled, row.registration_open, row.seats_taken = True, False, 0
+    query = select(Registration).where(
+        Registration.session_id == session_id, Registration.status.in_(ACTIVE)
+    )
+    for registration in (await session.execute(query)).scalars().all():
+        registration.status, registration.session_id = "interested", None
+        registration.updated_at = now
+    await session.flush()

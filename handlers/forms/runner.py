@@ -18,7 +18,6 @@ from messages.loader import Safe
 SUMMARY = "_summary"
 PAUSE_BEFORE_ASKING_TO_RESUME = timedelta(minutes=30)
 DRAFT_LIFETIME = timedelta(days=30)
-MAX_TEXT = 500  # no single answer needs more; a pasted essay is refused, not truncated
 
 
 async def start(turn: Turn, spec: FormSpec, answers: dict | None = None) -> list[Reply]:
@@ -120,8 +119,8 @@ async def _parse_text(turn: Turn, field: Field, text: str) -> object:
     text = nfc(text)
     if not text:
         raise Invalid("forms.empty")
-    if len(text) > MAX_TEXT:
-        raise Invalid("forms.too_long", limit=MAX_TEXT)
+    if len(text) > field.max_length:
+        raise Invalid("forms.too_long", limit=field.max_length)
     if field.parse is None:
         raise Invalid("forms.choose_from_list")
     return field.parse(text)

@@ -41,6 +41,7 @@ class Field:
         when: ask the field only if this returns True for the answers so far.
         display: how a stored value is shown back (default: as stored).
         check: a further check that needs the database or other answers; raises Invalid.
+        max_length: the longest typed answer accepted (a pasted essay is refused, not cut).
     """
 
     name: str
@@ -54,6 +55,7 @@ class Field:
     when: Callable[[dict], bool] | None = None
     display: Callable[[object], str] | None = None
     check: Callable[[Turn, dict, object], Awaitable[None]] | None = None
+    max_length: int = 500
 
 
 @dataclass(frozen=True)

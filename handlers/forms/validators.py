@@ -4,6 +4,7 @@ email-validator)."""
 
 import re
 import unicodedata
+from datetime import date, datetime, time
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -146,3 +147,35 @@ def student_id(text: str) -> str:
     if not re.fullmatch(r"[A-Z0-9]{5,15}", value):
         raise Invalid("validation.student_id")
     return value
+
+
+def day_month_year(text: str) -> str:
+    """A date typed as dd/mm/yyyy (or dd-mm-yyyy, dd.mm.yyyy); stored as ISO yyyy-mm-dd."""
+    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text.strip())
+    try:
+        if match is None:
+            raise ValueError
+        day, month, year = (int(part) for part in match.groups())
+        return date(year, month, day).isoformat()
+    except ValueError:
+        raise Invalid("validation.date") from None
+
+
+def show_date(value: str) -> str:
+    return date.fromisoformat(value).strftime("%d/%m/%Y")
+
+
+def hour_minute(text: str) -> str:
+    """A time typed as 8:00, 08h30 or 14.00; stored as HH:MM."""
+    match = re.fullmatch(r"(\d{1,2})\s*[:hH.g]\s*(\d{2})?", text.strip())
+    try:
+        if match is None:
+            raise ValueError
+        return time(int(match.group(1)), int(match.group(2) or 0)).strftime("%H:%M")
+    except ValueError:
+        raise Invalid("validation.time") from None
+
+
+def local_datetime(day: str, hour: str, tz) -> datetime:
+    """ISO date + HH:MM in ``tz`` as an aware datetime."""
+    return datetime.combine(date.fromisoformat(day), time.fromisoformat(hour), tz)

@@ -1,0 +1,114 @@
+"""Broadcasts to a segment: choose who, write, preview with the count, confirm; sent through
+the outbox (topic ``bc:<id>``), with progress reported by the sender and a stop button.
+
+Payloads: ``adm:bc`` kinds, ``adm:bc:<kind>`` values to pick, ``adm:bc:<kind>:<value>`` → the
+form, ``adm:bc:stop:<id>``."""
+
+from handlers.admin.guard import actor, admin_submit, audit
+from handlers.admin.stats import back
+from handlers.context import Turn
+from handlers.forms import runner
+from handlers.forms.spec import Choice, Field, FormSpec
+from handlers.turn import Button, Reply, rows
+from messages.choices import choice_list
+from messages.loader import escape
+from storage import agencies, broadcasts, outbox, registrations, segments
+from storage.segments import Segment
+
+BULK_PRIORITY = 6
+KIND_TEXT = {
+    "cls": "admin.bc_class", "ses": "admin.bc_session", "wait": "admin.bc_wait",
+    "club": "admin.bc_club", "dl": "admin.bc_deadline", "news": "admin.bc_news",
+}
+
+
+async def show(turn: Turn) -> list[Reply]:
+    parts = turn.incoming.payload.split(":")[2:]
+    if not parts:
+        buttons = [Button(turn.t(key), f"adm:bc:{kind}") for kind, key in KIND_TEXT.items()]
+        return [Reply(turn.t("admin.bc_choose"), rows(*buttons, Button(turn.t("admin.back"),
+                                                                        "adm")))]
+    if parts[0] == "stop" and len(parts) == 2 and parts[1].isdigit():
+        return await stop(turn, int(parts[1]))
+    if parts[0] not in KIND_TEXT:
+        return [Reply(turn.t("admin.bc_choose"), back(turn))]
+    if parts[0] == "news" or len(parts) == 2:
+        segment = Segment(parts[0], parts[1] if len(parts) == 2 else "")
+        return await runner.start(turn, BROADCAST_FORM, {"segment": str(segment)})
+    options = await _options(turn, parts[0])
+    if not options:
+        return [Reply(turn.t("admin.bc_none_to_pick"), back(turn))]
+    buttons = [Button(label, f"adm:bc:{parts[0]}:{value}") for value, label in options]
+    return [Reply(turn.t("admin.bc_pick"), rows(*buttons, Button(turn.t("admin.back"), "adm")))]
+
+
+async def _options(turn: Turn, kind: str) -> list[tuple[str, str]]:
+    if kind == "club":
+        return list(choice_list("schools"))
+    if kind == "dl":
+        return [(str(d.id), d.title) for d in await agencies.deadlines(turn.session)]
+    classes = await registrations.classes(turn.session)
+    if kind == "ses":
+        return [
+            (str(s.id), f"{c.title} — {turn.local(s.starts_at)}")
+            for c in classes for s in await registrations.upcoming_sessions(turn.session, c.id,
+                                                                           turn.now)
+        ]
+    return [(str(c.id), c.title) for c in classes]
+
+
+async def describe(turn: Turn, segment: Segment) -> str:
+    """A segment as admins read it."""
+    if segment.kind == "news":
+        return turn.t(KIND_TEXT["news"])
+    options = dict(await _options(turn, segment.kind))
+    return f"{turn.t(KIND_TEXT[segment.kind])}: {options.get(segment.value, segment.value)}"
+
+
+async def _segment_choice(turn: Turn, answers: dict) -> list[Choice]:
+    """The segment's only "choice" is itself, so the summary shows it and its head count."""
+    segment = Segment.parse(answers["segment"])
+    count = len(await segments.recipients(turn.session, segment))
+    label = turn.t("admin.bc_segment_label", name=await describe(turn, segment), count=count)
+    return [Choice(answers["segment"], label)]
+
+
+async def _submit(turn: Turn, answers: dict) -> list[Reply]:
+    segment = Segment.parse(answers["segment"])
+    people = await segments.recipients(turn.session, segment)
+    if not people:
+        return [Reply(turn.t("admin.bc_empty"), back(turn))]
+    text = escape(answers["text"])  # admin text is shown as written, never as markup
+    number = await broadcasts.create(
+        turn.session, str(segment), answers["text"], actor(turn), len(people),
+        turn.incoming.channel, turn.incoming.chat_id, turn.now,
+    )
+    for person in people:
+        await outbox.enqueue(
+            turn.session, dedupe_key=f"bc:{number}:{person.id}", channel=person.channel,
+            chat_id=person.chat_id, contact_id=person.id, text=text, buttons=[],
+            now=turn.now, priority=BULK_PRIORITY, topic=f"bc:{number}",
+        )
+    await audit(turn, "broadcast", id=number, segment=str(segment), recipients=len(people))
+    stop_button = Button(turn.t("admin.bc_stop", id=number), f"adm:bc:stop:{number}")
+    return [Reply(turn.t("admin.bc_queued", id=number, count=len(people)),
+                  rows(stop_button, Button(turn.t("admin.back"), "adm")))]
+
+
+BROADCAST_FORM = FormSpec(
+    name="adm_bc", version=1, title="admin.bc_title",
+    fields=(
+        Field("segment", "admin.bc_ask_segment", "admin.bc_label_segment",
+              choices=_segment_choice),
+        Field("text", "admin.bc_ask_text", "admin.bc_label_text", parse=str, max_length=2000),
+    ),
+    submit=admin_submit(_submit),
+)
+
+
+async def stop(turn: Turn, number: int) -> list[Reply]:
+    dropped = await broadcasts.cancel(turn.session, number, turn.now)
+    if dropped is None:
+        return [Reply(turn.t("admin.bc_not_running"), back(turn))]
+    await audit(turn, "broadcast_stop", id=number, dropped=dropped)
+    return [Reply(turn.t("admin.bc_stopped", id=number, dropped=dropped), back(turn))]

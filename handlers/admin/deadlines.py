@@ -1,0 +1,145 @@
+"""Deadlines and agencies: add a deadline and its targets, see who acknowledged, mark an
+acknowledgement by hand, list agencies with their linked officers, create a link code.
+
+Payloads: ``adm:dl``, ``adm:dl:add``, ``adm:dl:mark:<id>``, ``adm:dl:agencies``,
+``adm:dl:code``."""
+
+from datetime import date
+
+from handlers.admin.guard import actor, admin_submit, audit
+from handlers.admin.stats import back
+from handlers.context import Turn
+from handlers.forms import runner
+from handlers.forms import validators as v
+from handlers.forms.runner import choices_of
+from handlers.forms.spec import Choice, Field, FormSpec
+from handlers.turn import Button, Reply, rows
+from messages.loader import Safe
+from storage import agencies, outbox
+
+GROUPS = (("so-ban-nganh", "admin.group_so_ban_nganh"),
+          ("ubnd-cap-huyen", "admin.group_ubnd_cap_huyen"),
+          ("phoi-hop", "admin.group_phoi_hop"))
+
+
+async def show(turn: Turn) -> list[Reply]:
+    parts = turn.incoming.payload.split(":")[2:]
+    action = parts[0] if parts else ""
+    if action == "add":
+        return await runner.start(turn, ADD_DEADLINE_FORM)
+    if action == "mark" and len(parts) == 2 and parts[1].isdigit():
+        return await runner.start(turn, MARK_FORM, {"deadline_id": int(parts[1])})
+    if action == "agencies":
+        return await agency_list(turn)
+    if action == "code":
+        return await runner.start(turn, LINK_CODE_FORM)
+    return await overview(turn)
+
+
+async def overview(turn: Turn) -> list[Reply]:
+    t, lines = turn.t, [turn.t("admin.dl_title")]
+    buttons = [Button(t("admin.dl_add"), "adm:dl:add")]
+    for deadline in await agencies.deadlines(turn.session):
+        targets = await agencies.targets_on(turn.session, deadline.targets, deadline.due_date)
+        done = await agencies.acknowledgements(turn.session, deadline.id)
+        lines.append(t("admin.dl_line", id=deadline.id, title=deadline.title,
+                       due=deadline.due_date.strftime("%d/%m/%Y"), done=len(done),
+                       total=len(targets)))
+        if len(done) < len(targets):
+            buttons.append(Button(t("admin.dl_mark", id=deadline.id),
+                                  f"adm:dl:mark:{deadline.id}"))
+    if len(lines) == 1:
+        lines.append(t("admin.dl_none"))
+    buttons += [Button(t("admin.dl_agencies"), "adm:dl:agencies"),
+                Button(t("admin.dl_link_code"), "adm:dl:code"), Button(t("admin.back"), "adm")]
+    return [Reply(Safe("\n".join(lines)), rows(*buttons))]
+
+
+async def agency_list(turn: Turn) -> list[Reply]:
+    t, lines = turn.t, [turn.t("admin.ag_title")]
+    for agency in await agencies.active_on(turn.session, turn.now.date()):
+        officers = len(await agencies.officers(turn.session, agency.id))
+        lines.append(t("admin.ag_line", name=agency.name, officers=officers))
+    return [Reply(Safe("\n".join(lines)), back(turn))]
+
+
+async def _add(turn: Turn, answers: dict) -> list[Reply]:
+    due = date.fromisoformat(answers["due"])
+    deadline = await agencies.add_deadline(
+        turn.session, answers["title"], due, answers["targets"], turn.now, by=actor(turn),
+        description=answers.get("description"),
+    )
+    count = len(await agencies.targets_on(turn.session, deadline.targets, due))
+    await audit(turn, "deadline_add", id=deadline.id, due=answers["due"],
+                targets=answers["targets"])
+    text = turn.t("admin.dl_added", id=deadline.id, title=deadline.title,
+                  due=due.strftime("%d/%m/%Y"), count=count)
+    return [Reply(text), *await overview(turn)]
+
+
+ADD_DEADLINE_FORM = FormSpec(
+    name="adm_dl_add", version=1, title="admin.dl_add_title",
+    fields=(
+        Field("title", "admin.dl_ask_title", "admin.dl_label_title", parse=v.company),
+        Field("description", "admin.dl_ask_description", "admin.dl_label_description",
+              parse=v.company, optional=True),
+        Field("due", "admin.dl_ask_due", "admin.dl_label_due", parse=v.day_month_year,
+              display=v.show_date),
+        Field("targets", "admin.dl_ask_targets", "admin.dl_label_targets",
+              choices=choices_of(*GROUPS), multi=True),
+    ),
+    submit=admin_submit(_add),
+)
+
+
+async def _pending_agencies(turn: Turn, answers: dict) -> list[Choice]:
+    deadline = await agencies.get_deadline(turn.session, answers["deadline_id"])
+    done = await agencies.acknowledgements(turn.session, deadline.id)
+    targets = await agencies.targets_on(turn.session, deadline.targets, deadline.due_date)
+    return [Choice(a.id, a.short_name) for a in targets if a.id not in done]
+
+
+async def _mark(turn: Turn, answers: dict) -> list[Reply]:
+    deadline = await agencies.get_deadline(turn.session, answers["deadline_id"])
+    agency = await agencies.get(turn.session, answers["agency"])
+    fresh = await agencies.acknowledge(turn.session, deadline.id, agency.id, turn.now,
+                                       by_admin=actor(turn))
+    if not fresh:
+        return [Reply(turn.t("admin.dl_already", agency=agency.name)), *await overview(turn)]
+    await outbox.cancel_topic(turn.session, f"dl:{deadline.id}:{agency.id}", turn.now)
+    await audit(turn, "deadline_mark", deadline=deadline.id, agency=agency.id)
+    return [Reply(turn.t("admin.dl_marked", agency=agency.name, title=deadline.title)),
+            *await overview(turn)]
+
+
+MARK_FORM = FormSpec(
+    name="adm_dl_mark", version=1, title="admin.dl_mark_title",
+    fields=(Field("agency", "admin.dl_ask_agency", "admin.dl_label_agency",
+                  choices=_pending_agencies),),
+    submit=admin_submit(_mark),
+)
+
+
+async def _agencies_of_group(turn: Turn, answers: dict) -> list[Choice]:
+    return [Choice(a.id, a.short_name)
+            for a in await agencies.active_on(turn.session, turn.now.date())
+            if a.group == answers.get("group")]
+
+
+async def _code(turn: Turn, answers: dict) -> list[Reply]:
+    agency = await agencies.get(turn.session, answers["agency"])
+    code = await agencies.new_link_code(turn.session, agency.id, actor(turn), turn.now)
+    await audit(turn, "link_code", agency=agency.id)
+    return [Reply(turn.t("admin.code_created", agency=agency.name, code=code), back(turn))]
+
+
+LINK_CODE_FORM = FormSpec(
+    name="adm_dl_code", version=1, title="admin.code_title",
+    fields=(
+        Field("group", "admin.code_ask_group", "admin.code_label_group",
+              choices=choices_of(*GROUPS)),
+        Field("agency", "admin.code_ask_agency", "admin.code_label_agency",
+              choices=_agencies_of_group),
+    ),
+    submit=admin_submit(_code),
+)

@@ -1,0 +1,104 @@
+"""The department's contact facts (shown in answers and in the consent notice) and admins.
+
+Payloads: ``adm:org``, ``adm:adm``, ``adm:adm:add``, ``adm:adm:rm:<channel>:<id>``."""
+
+from handlers.admin.guard import actor, admin_submit, audit
+from handlers.admin.stats import back
+from handlers.context import Turn
+from handlers.forms import runner
+from handlers.forms import validators as v
+from handlers.forms.spec import Field, FormSpec, Invalid
+from handlers.turn import Button, Reply, rows
+from messages.loader import Safe
+from storage import admins, org
+
+ORG_KEYS = ("dept_contact", "controller_name", "controller_contact", "retention")
+CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
+
+
+async def edit_org(turn: Turn) -> list[Reply]:
+    current = await org.get_all(turn.session)
+    answers = {key: current.get(key) for key in ORG_KEYS}
+    return await runner.start(turn, ORG_FORM, answers)
+
+
+async def _save_org(turn: Turn, answers: dict) -> list[Reply]:
+    for key in ORG_KEYS:
+        if answers.get(key):
+            await org.put(turn.session, key, answers[key], actor(turn), turn.now)
+    await audit(turn, "org", **{k: answers.get(k) for k in ORG_KEYS})
+    return [Reply(turn.t("admin.org_saved"), back(turn))]
+
+
+def _org_field(key: str, prompt: str, label: str) -> Field:
+    return Field(key, prompt, label, parse=lambda text: v.plain_text(text, 2, 300),
+                 optional=True, max_length=300)
+
+
+ORG_FORM = FormSpec(
+    name="adm_org", version=1, title="admin.org_title",
+    fields=(
+        _org_field("dept_contact", "admin.org_ask_dept_contact", "admin.org_label_dept_contact"),
+        _org_field("controller_name", "admin.org_ask_controller_name",
+                   "admin.org_label_controller_name"),
+        _org_field("controller_contact", "admin.org_ask_controller_contact",
+                   "admin.org_label_controller_contact"),
+        _org_field("retention", "admin.org_ask_retention", "admin.org_label_retention"),
+    ),
+    submit=admin_submit(_save_org),
+)
+
+
+async def show_admins(turn: Turn) -> list[Reply]:
+    parts = turn.incoming.payload.split(":")[2:]
+    if parts[:1] == ["add"]:
+        return await runner.start(turn, ADD_ADMIN_FORM)
+    if parts[:1] == ["rm"] and len(parts) == 3:
+        return await _remove(turn, f"{parts[1]}:{parts[2]}")
+    return await admin_list(turn)
+
+
+async def admin_list(turn: Turn) -> list[Reply]:
+    t = turn.t
+    lines = [t("admin.admins_title")]
+    lines += [t("admin.admins_configured", admin=a) for a in sorted(turn.config.admins)]
+    buttons = [Button(t("admin.admins_add"), "adm:adm:add")]
+    for entry in sorted(await admins.added_admins(turn.session)):
+        lines.append(t("admin.admins_added", admin=entry))
+        buttons.append(Button(t("admin.admins_remove", admin=entry), f"adm:adm:rm:{entry}"))
+    buttons.append(Button(t("admin.back"), "adm"))
+    return [Reply(Safe("\n".join(lines)), rows(*buttons))]
+
+
+def parse_admin_id(text: str) -> str:
+    """``telegram:123`` style admin ids, checked."""
+    channel, _, user = text.strip().partition(":")
+    if channel not in CHANNELS or not user or not user.replace("-", "").replace("_", "")\
+            .isalnum() or len(user) > 64:
+        raise Invalid("admin.admins_bad_id")
+    return f"{channel}:{user}"
+
+
+async def _add(turn: Turn, answers: dict) -> list[Reply]:
+    entry = answers["admin_id"]
+    if entry in turn.config.admins or not await admins.add(turn.session, entry, actor(turn),
+                                                            turn.now):
+        return [Reply(turn.t("admin.admins_exists", admin=entry)), *await admin_list(turn)]
+    await audit(turn, "admin_add", admin=entry)
+    return [Reply(turn.t("admin.admins_added_ok", admin=entry)), *await admin_list(turn)]
+
+
+ADD_ADMIN_FORM = FormSpec(
+    name="adm_add", version=1, title="admin.admins_add_title",
+    fields=(Field("admin_id", "admin.admins_ask_id", "admin.admins_label_id",
+                  parse=parse_admin_id),),
+    submit=admin_submit(_add),
+)
+
+
+async def _remove(turn: Turn, entry: str) -> list[Reply]:
+    if entry in turn.config.admins or not await admins.remove(turn.session, entry, turn.now):
+        return [Reply(turn.t("admin.admins_cannot_remove", admin=entry)),
+                *await admin_list(turn)]
+    await audit(turn, "admin_remove", admin=entry)
+    return [Reply(turn.t("admin.admins_removed", admin=entry)), *await admin_list(turn)]

@@ -1,0 +1,146 @@
+"""Class sessions: add, edit (date, time, venue, capacity), open or close registration,
+cancel. Capacity never drops below the seats given; a move or a cancellation is announced to
+the registrants once.
+
+Payloads: ``adm:cls``, ``adm:cls:add``, ``adm:cls:edit:<id>``, ``adm:cls:toggle:<id>``,
+``adm:cls:cancel:<id>`` → ``adm:cls:cancelyes:<id>``."""
+
+from handlers.admin.guard import admin_submit, audit
+from handlers.context import Turn
+from handlers.forms import runner
+from handlers.forms import validators as v
+from handlers.forms.spec import Choice, Field, FormSpec, Invalid
+from handlers.registration import notify_promoted
+from handlers.reminders import notify_session_change
+from handlers.turn import Button, Reply, rows
+from messages.loader import Safe
+from storage import registrations as regs
+
+
+async def show(turn: Turn) -> list[Reply]:
+    parts = turn.incoming.payload.split(":")[2:]
+    action = parts[0] if parts else ""
+    number = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    if action == "add":
+        return await runner.start(turn, ADD_SESSION_FORM)
+    session = await regs.get_session(turn.session, number) if number else None
+    if action and (session is None or session.cancelled):
+        return [Reply(turn.t("admin.cls_gone")), *await overview(turn)]
+    if action == "edit":
+        local = session.starts_at.astimezone(turn.config.tz)
+        answers = {"session_id": session.id, "date": local.date().isoformat(),
+                   "time": local.strftime("%H:%M"), "venue": session.venue,
+                   "capacity": session.capacity}
+        return await runner.start(turn, EDIT_SESSION_FORM, answers)
+    if action == "toggle":
+        updated = await regs.update_session(turn.session, session.id,
+                                            registration_open=not session.registration_open)
+        await audit(turn, "session_toggle", id=session.id, open=updated.registration_open)
+        state = turn.t("admin.cls_open" if updated.registration_open else "admin.cls_closed")
+        return [Reply(turn.t("admin.cls_toggled", id=session.id, state=state)),
+                *await overview(turn)]
+    if action == "cancel":
+        confirm = rows(Button(turn.t("admin.cls_yes_cancel"), f"adm:cls:cancelyes:{number}"),
+                       Button(turn.t("admin.cls_keep"), "adm:cls"))
+        return [Reply(turn.t("admin.cls_confirm_cancel", id=number), confirm)]
+    if action == "cancelyes":
+        # tell the registrants while they are still on the session, then free it
+        await regs.update_session(turn.session, session.id, cancelled=True,
+                                  registration_open=False)
+        told = await notify_session_change(turn.session, turn.t, turn.config.tz, session.id,
+                                           turn.now)
+        await regs.cancel_session(turn.session, session.id, turn.now)
+        await audit(turn, "session_cancel", id=session.id, notified=told)
+        return [Reply(turn.t("admin.cls_cancelled", id=session.id, count=told)),
+                *await overview(turn)]
+    return await overview(turn)
+
+
+async def overview(turn: Turn) -> list[Reply]:
+    t, lines, buttons = turn.t, [turn.t("admin.cls_title")], [Button(turn.t("admin.cls_add"),
+                                                                     "adm:cls:add")]
+    for info in await regs.classes(turn.session):
+        for s in await regs.upcoming_sessions(turn.session, info.id, turn.now):
+            state = t("admin.cls_open" if s.registration_open else "admin.cls_closed")
+            lines.append(t("admin.cls_line", id=s.id, title=info.title,
+                           date=turn.local(s.starts_at), venue=s.venue, taken=s.seats_taken,
+                           capacity=s.capacity, open=state))
+            toggle = "admin.cls_toggle_close" if s.registration_open else "admin.cls_toggle_open"
+            buttons += [Button(t("admin.cls_edit", id=s.id), f"adm:cls:edit:{s.id}"),
+                        Button(t(toggle, id=s.id), f"adm:cls:toggle:{s.id}"),
+                        Button(t("admin.cls_cancel", id=s.id), f"adm:cls:cancel:{s.id}")]
+    if len(lines) == 1:
+        lines.append(t("admin.cls_none"))
+    buttons.append(Button(t("admin.back"), "adm"))
+    return [Reply(Safe("\n".join(lines)), rows(*buttons, per_row=1))]
+
+
+async def _class_choices(turn: Turn, _answers: dict) -> list[Choice]:
+    return [Choice(c.code, c.title) for c in await regs.classes(turn.session)]
+
+
+async def _in_future(turn: Turn, answers: dict, value: object) -> None:
+    day = value if len(str(value)) == 10 else answers.get("date")
+    hour = value if len(str(value)) == 5 else answers.get("time", "23:59")
+    if day and v.local_datetime(day, hour, turn.config.tz) <= turn.now:
+        raise Invalid("admin.cls_past")
+
+
+def _is_new(answers: dict) -> bool:
+    return "session_id" not in answers
+
+
+FIELDS = (
+    Field("class_code", "admin.cls_ask_class", "admin.cls_label_class", choices=_class_choices,
+          when=_is_new),
+    Field("date", "admin.cls_ask_date", "admin.cls_label_date", parse=v.day_month_year,
+          display=v.show_date, check=_in_future),
+    Field("time", "admin.cls_ask_time", "admin.cls_label_time", parse=v.hour_minute,
+          check=_in_future),
+    Field("venue", "admin.cls_ask_venue", "admin.cls_label_venue", parse=v.company),
+    Field("capacity", "admin.cls_ask_capacity", "admin.cls_label_capacity",
+          parse=v.count_between(1, 2000)),
+)
+
+
+async def _add(turn: Turn, answers: dict) -> list[Reply]:
+    info = await regs.class_by_code(turn.session, answers["class_code"])
+    starts_at = v.local_datetime(answers["date"], answers["time"], turn.config.tz)
+    session = await regs.add_session(turn.session, info.id, starts_at, answers["venue"],
+                                     answers["capacity"], turn.now)
+    assigned = await regs.assign_interested(turn.session, info.id, session.id, turn.now)
+    await notify_promoted(turn, [r for r in assigned if r.status == "confirmed"])
+    await audit(turn, "session_add", id=session.id, class_code=info.code,
+                starts_at=starts_at.isoformat(), capacity=session.capacity)
+    text = turn.t("admin.cls_added", id=session.id, date=turn.local(starts_at),
+                  assigned=len(assigned))
+    return [Reply(text), *await overview(turn)]
+
+
+async def _edit(turn: Turn, answers: dict) -> list[Reply]:
+    before = await regs.get_session(turn.session, answers["session_id"])
+    if before is None or before.cancelled:
+        return [Reply(turn.t("admin.cls_gone")), *await overview(turn)]
+    starts_at = v.local_datetime(answers["date"], answers["time"], turn.config.tz)
+    try:
+        after = await regs.update_session(turn.session, before.id, starts_at=starts_at,
+                                          venue=answers["venue"], capacity=answers["capacity"])
+    except ValueError:
+        return [Reply(turn.t("admin.cls_capacity_too_low", capacity=answers["capacity"],
+                             taken=before.seats_taken)), *await overview(turn)]
+    promoted = await regs.promote_waitlist(turn.session, after.id, turn.now)
+    await notify_promoted(turn, promoted)
+    notified = 0
+    if (after.starts_at, after.venue) != (before.starts_at, before.venue):
+        notified = await notify_session_change(turn.session, turn.t, turn.config.tz, after.id,
+                                               turn.now)
+    await audit(turn, "session_edit", id=after.id, starts_at=starts_at.isoformat(),
+                venue=after.venue, capacity=after.capacity)
+    text = turn.t("admin.cls_updated", id=after.id, notified=notified, promoted=len(promoted))
+    return [Reply(text), *await overview(turn)]
+
+
+ADD_SESSION_FORM = FormSpec(name="adm_cls_add", version=1, title="admin.cls_add_title",
+                            fields=FIELDS, submit=admin_submit(_add))
+EDIT_SESSION_FORM = FormSpec(name="adm_cls_edit", version=1, title="admin.cls_edit_title",
+                             fields=FIELDS, submit=admin_submit(_edit))

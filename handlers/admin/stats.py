@@ -1,0 +1,69 @@
+"""Statistics and the Excel export."""
+
+import io
+
+from handlers.admin.guard import audit
+from handlers.admin_export import write_workbook
+from handlers.context import Turn
+from handlers.turn import Button, Document, Reply, rows
+from messages.choices import choice_name
+from messages.loader import Safe
+from storage import stats
+
+
+def back(turn: Turn):
+    return rows(Button(turn.t("admin.back"), "adm"))
+
+
+async def show(turn: Turn) -> list[Reply]:
+    t, session, tz = turn.t, turn.session, turn.config.tz
+    lines = [t("admin.stats_title", time=turn.local(turn.now)), t("admin.stats_classes")]
+    figures = await stats.sessions(session, turn.now)
+    for item in figures:
+        counts = {k: item.by_status.get(k, 0)
+                  for k in ("confirmed", "waitlisted", "interested", "cancelled")}
+        if item.session is None:
+            lines.append(t("admin.stats_unscheduled", title=item.class_title,
+                           interested=counts["interested"], cancelled=counts["cancelled"]))
+            continue
+        lines.append(t("admin.stats_session", title=item.class_title,
+                       date=turn.local(item.session.starts_at), venue=item.session.venue,
+                       taken=item.session.seats_taken, capacity=item.session.capacity,
+                       confirmed=counts["confirmed"], waitlisted=counts["waitlisted"],
+                       cancelled=counts["cancelled"]))
+    if not figures:
+        lines.append(t("admin.stats_no_classes"))
+    members = await stats.club_members(session)
+    lines.append(t("admin.stats_clubs", dhqn=choice_name("schools", "dhqn"),
+                   dhqn_count=members.get("dhqn", 0), cdqn=choice_name("schools", "cdqn"),
+                   cdqn_count=members.get("cdqn", 0)))
+    lines.append(t("admin.stats_deadlines"))
+    for item in await stats.deadlines(session, turn.now.astimezone(tz).date()):
+        lines.append(t("admin.stats_deadline", title=item.deadline.title,
+                       due=item.deadline.due_date.strftime("%d/%m/%Y"),
+                       overdue=t("admin.stats_overdue") if item.overdue else "",
+                       done=item.acknowledged, pending=len(item.pending)))
+        if item.pending:
+            lines.append(t("admin.stats_pending_names", names=", ".join(item.pending)))
+    per_day = await stats.signups_per_day(session, turn.now, tz)
+    if per_day:
+        days = ", ".join(f"{day.strftime('%d/%m')}: {count}" for day, count in per_day.items())
+        lines.append(t("admin.stats_signups", days=days))
+    else:
+        lines.append(t("admin.stats_signups_none"))
+    lines.append(t("admin.stats_other", refusals=await stats.consent_refusals(session),
+                   unreachable=await stats.unreachable_contacts(session)))
+    await audit(turn, "stats")
+    return [Reply(Safe("\n".join(lines)), back(turn))]
+
+
+async def export(turn: Turn) -> list[Reply]:
+    buffer = io.BytesIO()
+    counts = await write_workbook(turn.session, buffer, turn.t, turn.config.tz, now=turn.now)
+    stamp = turn.now.astimezone(turn.config.tz).strftime("%Y%m%d-%H%M")
+    caption = turn.t("admin.export_caption", time=turn.local(turn.now),
+                     registrations=counts.get("registrations", 0),
+                     members=counts.get("members", 0))
+    await audit(turn, "export", rows=counts)
+    document = Document(f"ke-hoach-1349-{stamp}.xlsx", buffer.getvalue(), caption)
+    return [Reply(caption, back(turn), document=document)]

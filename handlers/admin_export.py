@@ -1,0 +1,309 @@
+"""The admins' Excel export: registrations, club members, agencies' report status per deadline
+and consent evidence, one sheet each, in one .xlsx.
+
+The workbook is written in openpyxl's write-only mode and the rows are streamed from the
+database, so memory stays flat however many rows there are. Dates are real Excel dates in local
+time (Excel has no time zones); tax codes, phones and student ids are text, so leading zeros
+stay.
+"""
+
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.forms.validators import show_phone, show_tax_code
+from handlers.privacy import PURPOSE_TEXT
+from messages.choices import choice_name
+from messages.loader import Texts
+from storage import agencies
+from storage.models import (
+    ClassSession,
+    ClubMembership,
+    ConsentEvent,
+    Registration,
+    TrainingClass,
+)
+
+DATE = "dd/mm/yyyy"
+DATETIME = "dd/mm/yyyy hh:mm"
+TEXT = "@"
+YIELD_PER = 500  # rows per fetch; the event loop runs other tasks between fetches
+HEADER_FONT = Font(bold=True)
+
+REGISTRATION_STATUS = {
+    "confirmed": "export.status.confirmed",
+    "waitlisted": "export.status.waitlisted",
+    "interested": "export.status.interested",
+    "cancelled": "export.status.cancelled",
+}
+MEMBER_STATUS = {"active": "export.status.active", "left": "export.status.left"}
+CONSENT_ACTION = {
+    "grant": "export.action.grant",
+    "refuse": "export.action.refuse",
+    "withdraw": "export.action.withdraw",
+}
+AGENCY_GROUP = {
+    "so-ban-nganh": "export.group.so_ban_nganh",
+    "ubnd-cap-huyen": "export.group.ubnd_cap_huyen",
+    "phoi-hop": "export.group.phoi_hop",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its header text key, its width in characters and its cell number format."""
+
+    header: str
+    width: int
+    number_format: str | None = None
+
+
+REGISTRATION_COLUMNS = (
+    Column("export.reg.code", 12),
+    Column("export.reg.class_title", 40),
+    Column("export.reg.session", 17, DATETIME),
+    Column("export.reg.status", 14),
+    Column("export.reg.attendees", 10),
+    Column("export.reg.company", 40),
+    Column("export.reg.tax_code", 16, TEXT),
+    Column("export.reg.locality", 24),
+    Column("export.reg.sector", 30),
+    Column("export.reg.contact_name", 24),
+    Column("export.reg.position", 18),
+    Column("export.reg.phone", 14, TEXT),
+    Column("export.reg.email", 30),
+    Column("export.reg.created_at", 17, DATETIME),
+)
+MEMBER_COLUMNS = (
+    Column("export.member.code", 12),
+    Column("export.member.school", 28),
+    Column("export.member.status", 14),
+    Column("export.member.full_name", 24),
+    Column("export.member.student_id", 16, TEXT),
+    Column("export.member.class_name", 20),
+    Column("export.member.phone", 14, TEXT),
+    Column("export.member.email", 30),
+    Column("export.member.joined_at", 17, DATETIME),
+)
+AGENCY_COLUMNS = (
+    Column("export.agency.deadline", 50),
+    Column("export.agency.due_date", 12, DATE),
+    Column("export.agency.name", 45),
+    Column("export.agency.group", 18),
+    Column("export.agency.status", 14),
+    Column("export.agency.acknowledged_at", 17, DATETIME),
+    Column("export.agency.officers", 10),
+)
+CONSENT_COLUMNS = (
+    Column("export.consent.at", 17, DATETIME),
+    Column("export.consent.contact_id", 10),
+    Column("export.consent.channel", 10),
+    Column("export.consent.action", 14),
+    Column("export.consent.granted", 36),
+    Column("export.consent.refused", 36),
+    Column("export.consent.text_version", 10),
+    Column("export.consent.text_sha256", 66),
+)
+
+
+async def write_workbook(
+    session: AsyncSession, out: BinaryIO, texts: Texts, tz: ZoneInfo,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Write the export as one .xlsx to ``out``.
+
+    Args:
+        session: A database session; only read from.
+        out: A binary file (or BytesIO) to write the workbook to.
+        texts: The Vietnamese texts (sheet titles, headers, statuses).
+        tz: The local time zone the dates are shown in.
+        now: The current time, which decides what is overdue (default: the system clock).
+
+    Returns:
+        The number of data rows per sheet: keys ``registrations``, ``members``, ``agencies``
+        and ``consents``.
+    """
+    today = (now or datetime.now(UTC)).astimezone(tz).date()
+    workbook = Workbook(write_only=True)
+    counts = {
+        "registrations": await _registrations(session, workbook, texts, tz),
+        "members": await _members(session, workbook, texts, tz),
+        "agencies": await _agencies(session, workbook, texts, tz, today),
+        "consents": await _consents(session, workbook, texts, tz),
+    }
+    workbook.save(out)
+    return counts
+
+
+class _Sheet:
+    """A write-only sheet: column widths and a bold, frozen header row first, then the rows,
+    then an autofilter over everything written."""
+
+    def __init__(self, workbook: Workbook, texts: Texts, title: str, columns: tuple[Column, ...]):
+        self.ws = workbook.create_sheet(str(texts(title)))
+        self.columns = columns
+        self.rows = 0
+        headers = [str(texts(column.header)) for column in columns]
+        # Widths and panes are written with the first row, so they must be set before it.
+        for index, (column, header) in enumerate(zip(columns, headers, strict=True), 1):
+            width = max(column.width, len(header) + 2)
+            self.ws.column_dimensions[get_column_letter(index)].width = width
+        self.ws.freeze_panes = "A2"
+        self.ws.append([self._header(header) for header in headers])
+
+    def _header(self, header: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(self.ws, header)
+        cell.font = HEADER_FONT
+        return cell
+
+    def append(self, values: Iterable[Any]) -> None:
+        self.ws.append(
+            [self._cell(column, value) for column, value in zip(self.columns, values, strict=True)]
+        )
+        self.rows += 1
+
+    def _cell(self, column: Column, value: Any) -> Any:
+        """The value as it goes into ``ws.append``: a styled cell only where one is needed."""
+        if value is None or value == "":
+            return None
+        formula_like = False
+        if isinstance(value, str):  # typed by people: no control characters, never a formula
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            formula_like = value.startswith("=")
+        if column.number_format is None and not formula_like:
+            return value
+        cell = WriteOnlyCell(self.ws, value)
+        if formula_like:
+            cell.data_type = "s"
+        if column.number_format is not None:
+            cell.number_format = column.number_format
+        return cell
+
+    def close(self) -> int:
+        """Set the autofilter (written at the end of the sheet) and return the row count."""
+        last = get_column_letter(len(self.columns))
+        self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+        return self.rows
+
+
+async def _registrations(
+    session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo
+) -> int:
+    sheet = _Sheet(workbook, texts, "export.sheet_registrations", REGISTRATION_COLUMNS)
+    status = _words(texts, REGISTRATION_STATUS)
+    query = (
+        select(
+            Registration.code, TrainingClass.title, ClassSession.starts_at, Registration.status,
+            Registration.attendees, Registration.company, Registration.tax_code,
+            Registration.locality, Registration.sector, Registration.contact_name,
+            Registration.position, Registration.phone, Registration.email,
+            Registration.created_at,
+        )
+        .join(TrainingClass, TrainingClass.id == Registration.class_id)
+        .outerjoin(ClassSession, ClassSession.id == Registration.session_id)
+        .order_by(TrainingClass.position, Registration.id)
+    )
+    async for row in _stream(session, query):
+        sheet.append((
+            row.code, row.title, _local(row.starts_at, tz), status.get(row.status, row.status),
+            row.attendees, row.company, row.tax_code and show_tax_code(row.tax_code),
+            choice_name("localities", row.locality), choice_name("sectors", row.sector),
+            row.contact_name, row.position, row.phone and show_phone(row.phone), row.email,
+            _local(row.created_at, tz),
+        ))
+    return sheet.close()
+
+
+async def _members(session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo) -> int:
+    sheet = _Sheet(workbook, texts, "export.sheet_members", MEMBER_COLUMNS)
+    status = _words(texts, MEMBER_STATUS)
+    query = select(
+        ClubMembership.code, ClubMembership.school, ClubMembership.status,
+        ClubMembership.full_name, ClubMembership.student_id, ClubMembership.class_name,
+        ClubMembership.phone, ClubMembership.email, ClubMembership.created_at,
+    ).order_by(ClubMembership.school, ClubMembership.id)
+    async for row in _stream(session, query):
+        sheet.append((
+            row.code, choice_name("schools", row.school), status.get(row.status, row.status),
+            row.full_name, row.student_id, row.class_name, row.phone and show_phone(row.phone),
+            row.email, _local(row.created_at, tz),
+        ))
+    return sheet.close()
+
+
+async def _agencies(
+    session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo, today: date
+) -> int:
+    """One row per active deadline × agency it addresses on its due date (a few hundred rows,
+    so the storage functions are used as they are)."""
+    sheet = _Sheet(workbook, texts, "export.sheet_agencies", AGENCY_COLUMNS)
+    groups = _words(texts, AGENCY_GROUP)
+    officer_counts: dict[str, int] = {}
+    for deadline in await agencies.deadlines(session):
+        acks = await agencies.acknowledgements(session, deadline.id)
+        for agency in await agencies.targets_on(session, deadline.targets, deadline.due_date):
+            if agency.id not in officer_counts:
+                officer_counts[agency.id] = len(await agencies.officers(session, agency.id))
+            ack = acks.get(agency.id)
+            if ack is not None:
+                status = "export.status.acknowledged"
+            elif deadline.due_date < today:
+                status = "export.status.overdue"
+            else:
+                status = "export.status.pending"
+            sheet.append((
+                deadline.title, deadline.due_date, agency.name,
+                groups.get(agency.group, agency.group), str(texts(status)),
+                _local(ack.at, tz) if ack else None, officer_counts[agency.id],
+            ))
+    return sheet.close()
+
+
+async def _consents(
+    session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo
+) -> int:
+    sheet = _Sheet(workbook, texts, "export.sheet_consents", CONSENT_COLUMNS)
+    actions = _words(texts, CONSENT_ACTION)
+    purposes = _words(texts, PURPOSE_TEXT)
+    query = select(
+        ConsentEvent.at, ConsentEvent.contact_id, ConsentEvent.channel, ConsentEvent.action,
+        ConsentEvent.purposes_granted, ConsentEvent.purposes_refused, ConsentEvent.text_version,
+        ConsentEvent.text_sha256,
+    ).order_by(ConsentEvent.id)
+    async for row in _stream(session, query):
+        sheet.append((
+            _local(row.at, tz), row.contact_id, row.channel, actions.get(row.action, row.action),
+            ", ".join(purposes.get(p, p) for p in row.purposes_granted),
+            ", ".join(purposes.get(p, p) for p in row.purposes_refused),
+            row.text_version, row.text_sha256,
+        ))
+    return sheet.close()
+
+
+async def _stream(session: AsyncSession, query: Select) -> AsyncIterator[Any]:
+    """Rows of ``query`` fetched ``YIELD_PER`` at a time, never all at once (a batch per await:
+    awaiting each row costs a greenlet switch per row)."""
+    result = await session.stream(query.execution_options(yield_per=YIELD_PER))
+    async for rows in result.partitions():
+        for row in rows:
+            yield row
+
+
+def _words(texts: Texts, keys: dict[str, str]) -> dict[str, str]:
+    """Stored value → its Vietnamese word, looked up once per export rather than per row."""
+    return {value: str(texts(key)) for value, key in keys.items()}
+
+
+def _local(moment: datetime | None, tz: ZoneInfo) -> datetime | None:
+    """An aware moment as the naive local datetime Excel shows."""
+    return moment.astimezone(tz).replace(tzinfo=None) if moment else None

@@ -1,0 +1,78 @@
+"""Broadcast rows and their progress, counted from their outbox messages."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Broadcast, OutboxMessage
+from storage.outbox import cancel_topic
+
+
+@dataclass(frozen=True)
+class Progress:
+    id: int
+    total: int
+    status: str
+    by_status: dict[str, int]
+    channel: str | None
+    chat_id: str | None
+    message_id: str | None
+    shown: str | None
+
+    @property
+    def waiting(self) -> int:
+        return self.by_status.get("pending", 0) + self.by_status.get("sending", 0)
+
+
+async def create(
+    session: AsyncSession, segment: str, text: str, by: str, total: int, channel: str,
+    chat_id: str, now: datetime,
+) -> int:
+    row = Broadcast(segment={"segment": segment}, text=text, created_by=by, created_at=now,
+                    total=total, status="sending", progress_channel=channel,
+                    progress_chat_id=chat_id)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def cancel(session: AsyncSession, number: int, now: datetime) -> int | None:
+    """Stop a broadcast; returns how many unsent messages were dropped (None if not running)."""
+    row = await session.get(Broadcast, number)
+    if row is None or row.status != "sending":
+        return None
+    row.status, row.finished_at = "cancelled", now
+    return await cancel_topic(session, f"bc:{number}", now)
+
+
+async def running(session: AsyncSession) -> list[Progress]:
+    """Broadcasts still sending, or finished but whose final report is not shown yet."""
+    query = select(Broadcast).where(
+        (Broadcast.status == "sending") | (Broadcast.progress_text.is_(None))
+        | (Broadcast.finished_at.is_(None))
+    )
+    result = []
+    for row in (await session.execute(query)).scalars().all():
+        counts = await session.execute(
+            select(OutboxMessage.status, func.count())
+            .where(OutboxMessage.topic == f"bc:{row.id}").group_by(OutboxMessage.status)
+        )
+        result.append(Progress(row.id, row.total, row.status, dict(counts.all()),
+                               row.progress_channel, row.progress_chat_id,
+                               row.progress_message_id, row.progress_text))
+    return result
+
+
+async def record_progress(
+    session: AsyncSession, number: int, text: str, message_id: str | None, finished: bool,
+    now: datetime,
+) -> None:
+    row = await session.get(Broadcast, number)
+    row.progress_text = text
+    row.progress_message_id = message_id or row.progress_message_id
+    if finished:
+        row.finished_at = row.finished_at or now
+        row.status = "done" if row.status == "sending" else row.status
+    await session.flush()

@@ -1,0 +1,185 @@
+"""Admin tools through the in-process chat (the admin is console:admin in the test config)."""
+
+import io
+from datetime import datetime
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from storage import registrations
+from storage.models import AuditEntry, Broadcast, ClassSession, OutboxMessage
+from tests.dialogue.helpers import add_session, register, valid_tax_code
+from tests.fakes.chat import FakeChat
+
+ADMIN_PAYLOADS = [
+    "adm", "adm:stats", "adm:export", "adm:bc", "adm:bc:cls", "adm:bc:cls:1", "adm:bc:news",
+    "adm:bc:stop:1", "adm:cls", "adm:cls:add", "adm:cls:edit:1", "adm:cls:toggle:1",
+    "adm:cls:cancel:1", "adm:cls:cancelyes:1", "adm:dl", "adm:dl:add", "adm:dl:mark:1",
+    "adm:dl:agencies", "adm:dl:code", "adm:org", "adm:adm", "adm:adm:add",
+    "adm:adm:rm:telegram:1",
+]
+
+
+@pytest.fixture
+def admin(dispatcher):
+    return FakeChat(dispatcher, user_id="admin")
+
+
+async def audit_actions(sessionmaker):
+    async with sessionmaker() as session:
+        return [e.action for e in (await session.execute(select(AuditEntry))).scalars()]
+
+
+async def test_a_non_admin_reaches_no_admin_function(dispatcher, sessionmaker, clock):
+    await add_session(sessionmaker, clock)
+    stranger = FakeChat(dispatcher, user_id="stranger")
+    await stranger.send("/admin")
+    assert "không hiểu lệnh" in stranger.text() and "Quản trị" not in stranger.text()
+    for payload in ADMIN_PAYLOADS:
+        await stranger.send(payload=payload)
+        assert "không hiểu lệnh" in stranger.text(), payload
+        assert not any(label.startswith(("📊", "📣", "Sửa buổi")) for label in stranger.labels())
+    assert await audit_actions(sessionmaker) == []
+    async with sessionmaker() as session:
+        assert (await session.get(ClassSession, 1)).registration_open is True
+
+
+async def test_an_admin_removed_mid_form_cannot_submit(dispatcher, admin, sessionmaker):
+    await admin.send("/admin")
+    await admin.press("Quản trị viên")
+    await admin.press("Thêm quản trị viên")
+    await admin.send("telegram:555")
+    await admin.press("Xác nhận")
+    assert "Đã thêm quản trị viên telegram:555" in admin.text()
+    added = FakeChat(dispatcher, user_id="555", channel="telegram")
+    await added.send("/admin")
+    assert "Quản trị" in added.text()
+    await added.press("Quản trị viên")
+    await added.press("Thêm quản trị viên")
+    await added.send("zalo:abc")
+    await admin.send(payload="adm:adm:rm:telegram:555")  # removed while filling the form
+    assert "Đã xóa quyền quản trị" in admin.text()
+    await added.press("Xác nhận")
+    assert "không hiểu lệnh" in added.text()
+    assert await audit_actions(sessionmaker) == ["admin_add", "admin_remove"]
+
+
+async def test_stats_show_sessions_clubs_deadlines_and_signups(dispatcher, admin, sessionmaker,
+                                                               clock):
+    await add_session(sessionmaker, clock, capacity=3)
+    await register(FakeChat(dispatcher, "a"), tax_code=valid_tax_code(1), attendees="2")
+    await register(FakeChat(dispatcher, "b"), tax_code=valid_tax_code(2), attendees="2")
+    await admin.send("/admin")
+    await admin.press("Thống kê")
+    text = admin.text()
+    assert "2/3 chỗ; đã có chỗ 1, chờ 1" in text
+    assert "Báo cáo kết quả thực hiện Kế hoạch 1349/KH-UBND năm 2023" in text and "quá hạn" in text
+    assert f"{clock.now.strftime('%d/%m')}: 2" in text
+    assert await audit_actions(sessionmaker) == ["stats"]
+
+
+async def test_export_is_an_xlsx_with_the_registrations(dispatcher, admin, clock, sessionmaker):
+    await add_session(sessionmaker, clock)
+    await register(FakeChat(dispatcher, "a"), tax_code="0100233488")
+    await admin.send(payload="adm:export")
+    document = admin.replies[0].document
+    assert document.filename.endswith(".xlsx") and "1 đăng ký lớp" in admin.text()
+    book = openpyxl.load_workbook(io.BytesIO(document.content))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 2 and "0100233488" in rows[1]
+    assert any(isinstance(value, datetime) for value in rows[1])
+
+
+async def test_sessions_add_edit_capacity_and_move(dispatcher, admin, sessionmaker, clock):
+    interested = FakeChat(dispatcher, "early")
+    await register(interested, "lop2", tax_code=valid_tax_code(5), attendees="2")
+    await admin.send(payload="adm:cls:add")
+    await admin.press("đổi mới sáng tạo")
+    await admin.send("01/01/2020")
+    assert "đã qua" in admin.text()
+    await admin.send("15/12/2026")
+    await admin.send("8h30")
+    await admin.send("Hội trường Sở KH&CN, Tam Kỳ")
+    await admin.send("2")
+    await admin.press("Xác nhận")
+    assert "Đã thêm buổi #1" in admin.text() and "1 người đã đăng ký quan tâm" in admin.text()
+    async with sessionmaker() as session:
+        assert (await registrations.get(session, 1)).status == "confirmed"
+    await admin.press("Sửa buổi #1")
+    await admin.press("Sửa Sức chứa")
+    await admin.send("1")
+    await admin.press("Xác nhận")
+    assert "Không thể giảm sức chứa xuống 1" in admin.text()
+    await admin.press("Sửa buổi #1")
+    await admin.press("Sửa Ngày")
+    await admin.send("16/12/2026")
+    await admin.press("Xác nhận")
+    assert "1 người sẽ được báo thay đổi" in admin.text()
+    async with sessionmaker() as session:
+        notices = (await session.execute(select(OutboxMessage.text))).scalars().all()
+    assert sum("đã được dời sang" in text for text in notices) == 1
+    assert sum("đã có chỗ cho bạn" in text for text in notices) == 1  # the interest was seated
+    assert await audit_actions(sessionmaker) == ["session_add", "session_edit"]
+
+
+async def test_broadcast_reaches_only_the_consenting_members(dispatcher, admin, sessionmaker,
+                                                              clock):
+    await add_session(sessionmaker, clock, capacity=20)
+    people = [FakeChat(dispatcher, f"p{n}") for n in range(3)]
+    for number, person in enumerate(people):
+        await register(person, tax_code=valid_tax_code(20 + number), attendees="1")
+    await people[2].send("/rutlai")
+    await people[2].press("Rút đồng ý đăng ký")
+    await people[2].press("Có, rút lại")
+    await admin.send(payload="adm:bc")
+    await admin.press("Học viên đã có chỗ")
+    await admin.press("nhận thức về năng suất")
+    await admin.send("Lớp học sáng mai bắt đầu lúc 8:00 <đúng giờ> & mang theo laptop.")
+    assert "2 người" in admin.text()  # the preview with the count
+    await admin.press("Xác nhận")
+    assert "tới 2 người" in admin.text()
+    async with sessionmaker() as session:
+        rows = (await session.execute(select(OutboxMessage).where(
+            OutboxMessage.topic == "bc:1"))).scalars().all()
+        broadcast = await session.get(Broadcast, 1)
+    assert sorted(r.chat_id for r in rows) == ["p0", "p1"]
+    assert "&lt;đúng giờ&gt; &amp;" in rows[0].text  # admin text is escaped, not markup
+    assert broadcast.total == 2 and broadcast.status == "sending"
+    await admin.press("Dừng thông báo #1")
+    assert "2 tin chưa gửi đã bị hủy" in admin.text()
+
+
+async def test_deadline_added_marked_and_link_code_made(dispatcher, admin, sessionmaker):
+    await admin.send(payload="adm:dl:add")
+    await admin.send("Báo cáo năm 2026")
+    await admin.press("Bỏ qua")
+    await admin.send("31/12/2026")
+    await admin.press("UBND các huyện")
+    await admin.press("Xong")
+    await admin.press("Xác nhận")
+    assert "gửi nhắc cho 18 cơ quan" in admin.text()
+    await admin.press("Đánh dấu đã báo cáo (hạn #2)")
+    await admin.press("UBND TP Hội An")
+    await admin.press("Xác nhận")
+    assert "Ủy ban nhân dân thành phố Hội An đã báo cáo" in admin.text()
+    assert "đã xác nhận 1/18" in admin.text()
+    await admin.press("Tạo mã liên kết")
+    await admin.press("Các sở, ban, ngành")
+    await admin.press("SYT")
+    await admin.press("Xác nhận")
+    assert "Mã liên kết cho Sở Y tế" in admin.text()
+    assert await audit_actions(sessionmaker) == ["deadline_add", "deadline_mark", "link_code"]
+
+
+async def test_contact_facts_reach_the_answers_and_the_notice(dispatcher, admin):
+    await admin.send(payload="adm:org")
+    assert "(không có)" in admin.text()  # nothing invented before an admin enters it
+    await admin.press("Sửa Liên hệ của Sở")
+    await admin.send("Sở KH&CN Quảng Nam, 0235 3812 345")
+    await admin.press("Xác nhận")
+    assert "Đã lưu" in admin.text()
+    person = FakeChat(dispatcher, "someone")
+    await person.send("thoi tiet hom nay")
+    assert "Sở KH&CN Quảng Nam, 0235 3812 345" in person.text()
