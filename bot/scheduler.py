@@ -1,12 +1,14 @@
 """APScheduler wakes two jobs whose work lives in the database: the planner (every minute:
 materialises due reminders, idempotently; also forgets old inbox rows) and the sender (every
-two seconds: drains the outbox). Nothing user-facing is held in the scheduler itself."""
+two seconds: drains the outbox and shows broadcasts' progress). Nothing user-facing is held
+in the scheduler itself."""
 
 import logging
 from datetime import timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import broadcast_progress
 from bot.outbox import OutboxSender
 from bot.wiring import Core
 from handlers.calendar import WorkCalendar
@@ -37,6 +39,7 @@ async def send(sender: OutboxSender) -> None:
     sent = await sender.drain()
     if sent:
         log.info("sender handled %d outbox rows", sent)
+    await broadcast_progress.report(sender.core, sender.channels)
 
 
 def start_scheduler(core: Core, sender: OutboxSender, calendar: WorkCalendar) -> AsyncIOScheduler:

@@ -1,6 +1,7 @@
 """One sending limiter per platform: a global rate, a per-chat rate with a small burst, a slower
 rate for group chats, and pauses a platform asked for. Replies to people who are talking to the
-bot go first: bulk sends (reminders, broadcasts) may use only a share of the global rate."""
+bot go first: while people are talking to it, bulk sends (reminders, broadcasts) may use only a
+share of the global rate; when nobody is, bulk may use all of it."""
 
 import asyncio
 import time
@@ -35,7 +36,8 @@ class Limits:
     per_chat_per_second: float = 1.0
     per_chat_burst: float = 3.0
     per_group_per_minute: float = 20.0
-    bulk_share: float = 0.8  # bulk may use at most this share of the global rate
+    bulk_share: float = 0.8  # bulk may use at most this share of the global rate…
+    interactive_quiet: float = 2.0  # …until this many seconds after the last interactive send
 
 
 @dataclass
@@ -44,6 +46,7 @@ class Limiter:
     clock: Callable[[], float] = time.monotonic
     _chats: dict = field(default_factory=dict)
     _paused_until: dict = field(default_factory=dict)
+    _last_interactive: float = float("-inf")
 
     def __post_init__(self):
         rate, share = self.limits.per_second, self.limits.bulk_share
@@ -63,12 +66,14 @@ class Limiter:
         if paused > 0:
             return paused
         buckets = [self._chat_bucket(chat_id, group), self._global]
-        if bulk:
+        if bulk and now - self._last_interactive < self.limits.interactive_quiet:
             buckets.append(self._bulk)
         wait = max(bucket.wait(now) for bucket in buckets)
         if wait == 0:
             for bucket in buckets:
                 bucket.take()
+            if not bulk:
+                self._last_interactive = now
         return wait
 
     def pause(self, chat_id: str, seconds: float) -> None:

@@ -74,3 +74,14 @@ def test_a_flood_pause_holds_only_that_chat():
     assert limiter.delay("8") == 0
     clock.now += 5
     assert limiter.delay("7") == 0
+
+
+def test_bulk_uses_the_whole_rate_when_nobody_is_talking():
+    clock = Clock()
+    limiter = Limiter(clock=clock)
+    sent = 0
+    for tick in range(10_000):
+        clock.now += 0.001
+        if limiter.delay(f"bulk{tick}", bulk=True) == 0:
+            sent += 1
+    assert sent >= 0.95 * 30 * 10
