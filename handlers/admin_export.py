@@ -1,25 +1,23 @@
 """The admins' Excel export: registrations, club members, agencies' report status per deadline
 and consent evidence, one sheet each, in one .xlsx.
 
-The workbook is written in openpyxl's write-only mode and the rows are streamed from the
-database, so memory stays flat however many rows there are. Dates are real Excel dates in local
+The workbook is written with XlsxWriter in constant-memory mode (each row goes to disk as it is
+written) and the rows are streamed from the database, so memory stays flat however many rows
+there are. Dates are real Excel dates in local
 time (Excel has no time zones); tax codes, phones and student ids are text, so leading zeros
 stay.
 """
 
+import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from xlsxwriter import Workbook
 
 from handlers.forms.validators import show_phone, show_tax_code
 from handlers.privacy import PURPOSE_TEXT
@@ -38,7 +36,7 @@ DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
 TEXT = "@"
 YIELD_PER = 500  # rows per fetch; the event loop runs other tasks between fetches
-HEADER_FONT = Font(bold=True)
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in the file
 
 REGISTRATION_STATUS = {
     "confirmed": "export.status.confirmed",
@@ -134,65 +132,53 @@ async def write_workbook(
         and ``consents``.
     """
     today = (now or datetime.now(UTC)).astimezone(tz).date()
-    workbook = Workbook(write_only=True)
+    workbook = Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
+                              "strings_to_urls": False, "strings_to_numbers": False})
     counts = {
         "registrations": await _registrations(session, workbook, texts, tz),
         "members": await _members(session, workbook, texts, tz),
         "agencies": await _agencies(session, workbook, texts, tz, today),
         "consents": await _consents(session, workbook, texts, tz),
     }
-    workbook.save(out)
+    workbook.close()
     return counts
 
 
 class _Sheet:
-    """A write-only sheet: column widths and a bold, frozen header row first, then the rows,
-    then an autofilter over everything written."""
+    """A sheet written row by row: column widths, a bold frozen header row, the rows, then an
+    autofilter over everything written."""
 
     def __init__(self, workbook: Workbook, texts: Texts, title: str, columns: tuple[Column, ...]):
-        self.ws = workbook.create_sheet(str(texts(title)))
+        self.ws = workbook.add_worksheet(str(texts(title)))
         self.columns = columns
+        self.formats = [
+            workbook.add_format({"num_format": c.number_format}) if c.number_format else None
+            for c in columns
+        ]
         self.rows = 0
-        headers = [str(texts(column.header)) for column in columns]
-        # Widths and panes are written with the first row, so they must be set before it.
-        for index, (column, header) in enumerate(zip(columns, headers, strict=True), 1):
-            width = max(column.width, len(header) + 2)
-            self.ws.column_dimensions[get_column_letter(index)].width = width
-        self.ws.freeze_panes = "A2"
-        self.ws.append([self._header(header) for header in headers])
-
-    def _header(self, header: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, header)
-        cell.font = HEADER_FONT
-        return cell
+        bold = workbook.add_format({"bold": True})
+        for index, column in enumerate(columns):
+            header = str(texts(column.header))
+            self.ws.set_column(index, index, max(column.width, len(header) + 2))
+            self.ws.write_string(0, index, header, bold)
+        self.ws.freeze_panes(1, 0)
 
     def append(self, values: Iterable[Any]) -> None:
-        self.ws.append(
-            [self._cell(column, value) for column, value in zip(self.columns, values, strict=True)]
-        )
         self.rows += 1
-
-    def _cell(self, column: Column, value: Any) -> Any:
-        """The value as it goes into ``ws.append``: a styled cell only where one is needed."""
-        if value is None or value == "":
-            return None
-        formula_like = False
-        if isinstance(value, str):  # typed by people: no control characters, never a formula
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)
-            formula_like = value.startswith("=")
-        if column.number_format is None and not formula_like:
-            return value
-        cell = WriteOnlyCell(self.ws, value)
-        if formula_like:
-            cell.data_type = "s"
-        if column.number_format is not None:
-            cell.number_format = column.number_format
-        return cell
+        for index, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            form = self.formats[index]
+            if isinstance(value, str):  # typed by people: kept as text, never a formula
+                self.ws.write_string(self.rows, index, CONTROL_CHARACTERS.sub("", value), form)
+            elif isinstance(value, datetime | date):
+                self.ws.write_datetime(self.rows, index, value, form)
+            else:
+                self.ws.write_number(self.rows, index, value, form)
 
     def close(self) -> int:
-        """Set the autofilter (written at the end of the sheet) and return the row count."""
-        last = get_column_letter(len(self.columns))
-        self.ws.auto_filter.ref = f"A1:{last}{self.rows + 1}"
+        """Set the autofilter over the header and the rows, and return the row count."""
+        self.ws.autofilter(0, 0, self.rows, len(self.columns) - 1)
         return self.rows
 
 

@@ -143,9 +143,12 @@ async def test_sheets_headers_and_row_counts(exported, texts):
         assert ws.freeze_panes == "A2"
         last = chr(ord("A") + len(columns) - 1)
         assert ws.auto_filter.ref == f"A1:{last}{rows + 1}"
-        for index, column in enumerate(columns):
-            width = ws.column_dimensions[chr(ord("A") + index)].width
-            assert width >= max(column.width, len(texts(column.header)))
+        widths = {  # adjacent columns of one width are stored as one range
+            number: dimension.width for dimension in ws.column_dimensions.values()
+            for number in range(dimension.min, dimension.max + 1)
+        }
+        for index, column in enumerate(columns, 1):
+            assert widths[index] >= max(column.width, len(texts(column.header)))
 
 
 async def test_text_cells_keep_leading_zeros_and_dates_are_dates(exported, texts):
