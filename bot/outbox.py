@@ -25,9 +25,10 @@ from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig
 from handlers.dispatcher import utcnow
 from handlers.reminders import notify_admins
-from handlers.turn import Button, Reply
+from handlers.turn import Button, Reply, menu_of
 from messages.loader import Safe
-from storage import agencies, contacts, outbox
+from storage import agencies, contacts, conversations, outbox
+from storage.conversations import ConversationKey
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -89,13 +90,30 @@ class OutboxSender:
             await self._retry(item, now + timedelta(seconds=flood.seconds), "retry after",
                               count=False)
         except OutsideWindow:
-            await self._give_up(item, "outside window", status="outside_window")
+            if item.topic and item.topic.startswith("bc:"):  # counted in the broadcast report
+                await self._finish(item, "outside_window", "outside window")
+            else:
+                await self._give_up(item, "outside window", status="outside_window")
         except Rejected as problem:
             await self._give_up(item, f"rejected: {problem}")
         except (TemporaryFailure, OSError) as problem:
             await self._failed(item, type(problem).__name__)
         else:
             await self._finish(item, "sent")
+            await self._remember_choices(item, reply)
+
+    async def _remember_choices(self, item: OutboxItem, reply: Reply) -> None:
+        """A reminder's buttons become the person's last menu, so that on a text-only channel
+        typing "1" or the label answers it as tapping does elsewhere."""
+        buttons, numbered = menu_of([reply])
+        if not buttons or item.contact_id is None:
+            return
+        async with self.core.sessionmaker.begin() as session:
+            person = await contacts.get(session, item.contact_id)
+            key = ConversationKey(person.channel, person.chat_id, person.user_id)
+            await conversations.remember_menu(
+                session, key, [[b.label, b.payload] for b in buttons], numbered, self.clock()
+            )
 
     async def _moot(self, item: OutboxItem) -> bool:
         """A deadline reminder to an agency that has since acknowledged it."""

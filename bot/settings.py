@@ -21,6 +21,19 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
     telegram_max_per_second: float = Field(default=30.0, gt=0, le=1000)
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_access_token: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oa_paid_max_priority: int = Field(default=3, ge=0, le=100)
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_webhook_url: str | None = None
+    zalo_bot_webhook_secret: SecretStr | None = None
+    zalo_bot_monthly_quota: int = Field(default=3000, ge=1)
     admin_ids: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     web_host: str = "127.0.0.1"
@@ -66,6 +79,54 @@ class Settings(BaseSettings):
                 raise ValueError("TELEGRAM_WEBHOOK_URL cần TELEGRAM_BOT_TOKEN")
         return self
 
+    @field_validator("zalo_oa_oauth_url", "zalo_oa_api_url", "zalo_bot_api_url",
+                     "zalo_bot_webhook_url")
+    @classmethod
+    def _zalo_urls_are_http(cls, value: str | None) -> str | None:
+        if value and not re.match(r"https?://[^/\s]+", value):
+            raise ValueError("phải là một địa chỉ http:// hoặc https://")
+        return value.rstrip("/") if value else value
+
+    @field_validator("zalo_bot_token")
+    @classmethod
+    def _zalo_bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"\d+:\S+", value.get_secret_value()):
+            raise ValueError("phải có dạng <số>:<mã bí mật> như Zalo Bot Creator gửi")
+        return value
+
+    @model_validator(mode="after")
+    def _zalo_oa_is_complete(self) -> "Settings":
+        given = {
+            "ZALO_OA_APP_SECRET": self.zalo_oa_app_secret,
+            "ZALO_OA_SECRET_KEY": self.zalo_oa_secret_key,
+            "ZALO_OA_ACCESS_TOKEN": self.zalo_oa_access_token,
+            "ZALO_OA_REFRESH_TOKEN": self.zalo_oa_refresh_token,
+        }
+        if not self.zalo_oa_app_id:
+            named = [name for name, value in given.items() if value]
+            if named:
+                raise ValueError(f"{named[0]} cần ZALO_OA_APP_ID")
+            return self
+        for name in ("ZALO_OA_APP_SECRET", "ZALO_OA_SECRET_KEY"):
+            if not given[name]:
+                raise ValueError(f"{name} là bắt buộc khi dùng ZALO_OA_APP_ID")
+        if not (given["ZALO_OA_ACCESS_TOKEN"] or given["ZALO_OA_REFRESH_TOKEN"]):
+            raise ValueError("ZALO_OA_REFRESH_TOKEN là bắt buộc khi dùng ZALO_OA_APP_ID")
+        return self
+
+    @model_validator(mode="after")
+    def _zalo_bot_webhook_needs_a_secret(self) -> "Settings":
+        if self.zalo_bot_webhook_url:
+            secret = self.zalo_bot_webhook_secret
+            value = secret.get_secret_value() if secret else ""
+            if not 8 <= len(value) <= 256:
+                raise ValueError(
+                    "ZALO_BOT_WEBHOOK_SECRET phải có 8–256 ký tự khi dùng ZALO_BOT_WEBHOOK_URL"
+                )
+            if not self.zalo_bot_token:
+                raise ValueError("ZALO_BOT_WEBHOOK_URL cần ZALO_BOT_TOKEN")
+        return self
+
     @cached_property
     def admins(self) -> frozenset[str]:
         """Admin ids as ``channel:user_id`` strings."""
@@ -78,6 +139,14 @@ class Settings(BaseSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
+
+    @property
+    def zalo_oa_enabled(self) -> bool:
+        return bool(self.zalo_oa_app_id)
+
+    @property
+    def zalo_bot_enabled(self) -> bool:
+        return self.zalo_bot_token is not None
 
 
 class SettingsError(Exception):

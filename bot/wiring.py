@@ -57,4 +57,12 @@ def build_channels(core: Core) -> list:
         from bot.channels.telegram import TelegramChannel  # imports PTB only when used
 
         channels.append(TelegramChannel(core))
+    if core.settings.zalo_oa_enabled:
+        from bot.channels.zalo_oa import ZaloOAChannel
+
+        channels.append(ZaloOAChannel(core))
+    if core.settings.zalo_bot_enabled:
+        from bot.channels.zalo_bot import ZaloBotChannel
+
+        channels.append(ZaloBotChannel(core))
     return channels

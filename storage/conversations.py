@@ -84,3 +84,17 @@ async def _row(session: AsyncSession, key: ConversationKey) -> Conversation | No
     # SQLite already serialises writers (BEGIN IMMEDIATE) and ignores it.
     query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def remember_menu(
+    session: AsyncSession, key: ConversationKey, menu: list, numbered: bool, now: datetime
+) -> None:
+    """Record the choices of a message sent outside a turn (a reminder), so that typing "1"
+    or its label answers it; the draft of a form and its pause clock are left alone."""
+    row = await _row(session, key)
+    if row is None:
+        state = ConversationState(menu=menu, menu_numbered=numbered)
+        await save(session, key, state, now)
+        return
+    row.state = {**row.state, "menu": menu, "menu_numbered": numbered}
+    await session.flush()

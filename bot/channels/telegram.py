@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable
 from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
+from bot.channels.text import split_text
 from bot.wiring import Core
 from handlers.turn import Incoming, Reply
 from storage import contacts
@@ -47,18 +48,6 @@ COMMANDS = {  # command (ASCII, as Telegram requires) → its Vietnamese descrip
     "help": "telegram.command_help",
 }
 WEBHOOK_PATH = "/telegram/webhook"
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Split ``text`` at paragraph, then line, then word boundaries into chunks ≤ ``limit``."""
-    chunks, rest = [], text
-    while len(rest) > limit:
-        window = rest[:limit]
-        cuts = (window.rfind(sep) for sep in ("\n\n", "\n", " "))
-        cut = next((c for c in cuts if c > limit // 4), limit)
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    return [*chunks, rest] if rest else chunks
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -198,7 +187,7 @@ class TelegramChannel:
             r.ask_phone for r in replies
         )
         for reply in replies:
-            chunks = split_text(reply.text) or [" "]
+            chunks = split_text(reply.text, MAX_TEXT) or [" "]
             for index, chunk in enumerate(chunks):
                 markup = self._markup(reply) if index == len(chunks) - 1 else None
                 if remove_keyboard and not isinstance(markup, ReplyKeyboardMarkup):

@@ -1,8 +1,10 @@
 """Rendering for text-only channels (terminal, Zalo Bot Platform): HTML stripped, buttons as a
-numbered list that `handlers.dispatcher.resolve_typed_choice` maps back."""
+numbered list that `handlers.dispatcher.resolve_typed_choice` maps back; and the splitting of
+long texts every channel shares."""
 
 import html
 import re
+from collections.abc import Callable
 
 from handlers.turn import Reply, menu_of
 
@@ -30,3 +32,19 @@ def render(replies: list[Reply]) -> list[str]:
             lines.append(f"  📎 {reply.document.filename}")
         messages.append("\n".join(lines))
     return messages
+
+
+def split_text(text: str, limit: int = 4096, size: Callable[[str], int] = len) -> list[str]:
+    """Split ``text`` at paragraph, then line, then word boundaries into chunks whose ``size``
+    is ≤ ``limit`` (code points by default; pass another measure, e.g. UTF-16 units)."""
+    chunks, rest = [], text
+    while size(rest) > limit:
+        end = limit
+        while (excess := size(rest[:end]) - limit) > 0:  # each excess unit is ≤ 1 character
+            end -= excess
+        window = rest[:end]
+        cuts = (window.rfind(sep) for sep in ("\n\n", "\n", " "))
+        cut = next((c for c in cuts if c > end // 4), end)
+        chunks.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    return [*chunks, rest] if rest else chunks
