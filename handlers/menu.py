@@ -1,5 +1,7 @@
 """Welcome, main menu, help, and the answers for stale buttons and unknown commands."""
 
+from dataclasses import replace
+
 from handlers.context import Turn
 from handlers.textnorm import fold
 from handlers.turn import Button, Reply, rows
@@ -29,7 +31,7 @@ async def welcome(turn: Turn) -> list[Reply]:
 
 
 async def show_menu(turn: Turn) -> list[Reply]:
-    return [main_menu(turn)]
+    return [replace(main_menu(turn), replace=turn.incoming.payload is not None)]
 
 
 async def show_help(turn: Turn) -> list[Reply]:

@@ -36,7 +36,8 @@ async def sections_menu(turn: Turn) -> list[Reply]:
     plan, _ = knowledge()
     buttons = [Button(s.title, f"plan:{s.id}") for s in plan.sections]
     buttons.append(Button(turn.t("menu.back_to_menu"), "menu"))
-    return [Reply(turn.t("plan.sections_title"), rows(*buttons, per_row=2))]
+    return [Reply(turn.t("plan.sections_title"), rows(*buttons, per_row=2),
+                  replace=turn.incoming.payload is not None)]
 
 
 async def answer(turn: Turn, section: Section, extra: list[Button] = ()) -> list[Reply]:

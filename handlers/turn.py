@@ -19,6 +19,8 @@ class Incoming:
         phone: a phone number the person shared with the platform's contact button.
         update_id: the platform's id of this update, for de-duplication; None when the channel
             has none (the terminal chat).
+        message_id: for a pressed button, the bot's message that carried it (where the
+            channel can edit messages).
     """
 
     channel: str
@@ -31,6 +33,7 @@ class Incoming:
     display_name: str | None = None
     update_id: str | None = None
     received_at: datetime | None = None
+    message_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,8 @@ class Reply:
             False while a step expects free text, where "2" is an answer, not a choice.
         document: an optional file.
         ask_phone: offer the platform's "share my phone number" button where there is one.
+        replace: a menu reached by a button; channels that can edit messages show it in place
+            of the message that had the button, instead of adding a new one.
     """
 
     text: str
@@ -70,6 +75,7 @@ class Reply:
     numbered: bool = True
     document: Document | None = None
     ask_phone: bool = False
+    replace: bool = False
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

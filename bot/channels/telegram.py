@@ -61,7 +61,9 @@ def to_incoming(update: Update) -> Incoming | None:
         received_at=datetime.now(UTC),
     )
     if update.callback_query is not None:
-        return Incoming(payload=update.callback_query.data, **common)
+        pressed_on = update.callback_query.message
+        return Incoming(payload=update.callback_query.data,
+                        message_id=str(pressed_on.message_id) if pressed_on else None, **common)
     message = update.message
     if message is None:
         return None
@@ -171,6 +173,8 @@ class TelegramChannel:
         return to_incoming(update)
 
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:
+        if replies and await self._replace(incoming, replies[0]):
+            replies = replies[1:]
         await self.send(incoming.chat_id, replies)
 
     async def _answer_callback(self, callback_id: str) -> None:
@@ -180,27 +184,48 @@ class TelegramChannel:
     # -- outbound ---------------------------------------------------------------------------
     async def send(
         self, chat_id: str, replies: list[Reply], *, bulk: bool = False, priority: int = 5
-    ) -> None:
-        """Send ``replies`` through the limiter. Interactive replies wait out a flood pause;
-        bulk sends raise RetryLater so the outbox can reschedule them."""
+    ) -> list[str]:
+        """Send ``replies`` through the limiter and return the message ids. Interactive replies
+        wait out a flood pause; bulk sends raise RetryLater so the outbox can reschedule them."""
         remove_keyboard = chat_id in self._phone_keyboard and not any(
             r.ask_phone for r in replies
         )
+        sent: list[str] = []
         for reply in replies:
             chunks = split_text(reply.text, MAX_TEXT) or [" "]
             for index, chunk in enumerate(chunks):
                 markup = self._markup(reply) if index == len(chunks) - 1 else None
                 if remove_keyboard and not isinstance(markup, ReplyKeyboardMarkup):
-                    await self._deliver(chat_id, chunk, ReplyKeyboardRemove(), bulk,
-                                        then_inline=markup)
+                    sent.append(await self._deliver(chat_id, chunk, ReplyKeyboardRemove(), bulk,
+                                                    then_inline=markup))
                     remove_keyboard = False
                     self._phone_keyboard.discard(chat_id)
                 else:
-                    await self._deliver(chat_id, chunk, markup, bulk)
+                    sent.append(await self._deliver(chat_id, chunk, markup, bulk))
             if reply.ask_phone:
                 self._phone_keyboard.add(chat_id)
             if reply.document is not None:
                 await self._deliver_document(chat_id, reply, bulk)
+        return sent
+
+    async def edit_text(self, chat_id: str, message_id: str, text: str) -> None:
+        """Replace the text of a message the bot sent (broadcast progress)."""
+        with contextlib.suppress(Rejected):  # unchanged text: nothing to do
+            await self._call(chat_id, True, self.bot.edit_message_text, chat_id=int(chat_id),
+                             message_id=int(message_id), text=text, parse_mode="HTML")
+
+    async def _replace(self, incoming: Incoming, reply: Reply) -> bool:
+        """Show a menu reached by a button in place of the message that had the button."""
+        if not (reply.replace and incoming.message_id) or reply.document or reply.ask_phone \
+                or len(reply.text) > MAX_TEXT or incoming.chat_id in self._phone_keyboard:
+            return False
+        try:
+            await self._call(incoming.chat_id, False, self.bot.edit_message_text,
+                             chat_id=int(incoming.chat_id), message_id=int(incoming.message_id),
+                             text=reply.text, parse_mode="HTML", reply_markup=self._markup(reply))
+        except Rejected:  # too old to edit, or unchanged: send it as a new message
+            return False
+        return True
 
     def _markup(self, reply: Reply):
         if reply.ask_phone:
@@ -217,7 +242,7 @@ class TelegramChannel:
              for row in reply.buttons]
         )
 
-    async def _deliver(self, chat_id, text, markup, bulk, then_inline=None) -> None:
+    async def _deliver(self, chat_id, text, markup, bulk, then_inline=None) -> str:
         message = await self._call(
             chat_id, bulk, self.bot.send_message, chat_id=int(chat_id), text=text,
             parse_mode="HTML", reply_markup=markup, disable_web_page_preview=True,
@@ -228,6 +253,7 @@ class TelegramChannel:
                 chat_id, bulk, self.bot.edit_message_reply_markup, chat_id=int(chat_id),
                 message_id=message.message_id, reply_markup=then_inline,
             )
+        return str(message.message_id)
 
     async def _deliver_document(self, chat_id: str, reply: Reply, bulk: bool) -> None:
         document = reply.document

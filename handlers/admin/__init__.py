@@ -40,7 +40,7 @@ def admin_menu(turn: Turn) -> Reply:
         Button(t("admin.admins"), "adm:adm"), Button(t("menu.back_to_menu"), "menu"),
         per_row=2,
     )
-    return Reply(t("admin.menu_title"), buttons)
+    return Reply(t("admin.menu_title"), buttons, replace=turn.incoming.payload is not None)
 
 
 @admin_only

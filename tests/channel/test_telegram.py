@@ -162,3 +162,17 @@ def test_long_texts_are_split_on_paragraphs():
     chunks = split_text(text)
     assert all(len(chunk) <= 4096 for chunk in chunks) and len(chunks) == 2
     assert chunks[1].startswith("Đoạn hai")
+
+
+async def test_a_menu_reached_by_a_button_replaces_the_message_and_a_section_answers(
+        tg, polling_bot):
+    tg.user_sends_command(CHAT, "start")
+    menu = await said(tg, CHAT, "Bạn muốn làm gì?")
+    tg.user_presses(CHAT, "Giới thiệu kế hoạch")
+    sections = await said(tg, CHAT, "mời bạn chọn nội dung")
+    assert sections["method"] == "editMessageText"
+    assert sections["message_id"] == menu["message_id"]
+    tg.user_presses(CHAT, "Ba lớp tập huấn")
+    answer = await said(tg, CHAT, "03 lớp tập huấn")
+    labels = [b["text"] for row in answer["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Đăng ký lớp tập huấn" in labels

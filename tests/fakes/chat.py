@@ -36,7 +36,7 @@ class FakeChat:
         """Send typed text (or other Incoming fields) with a fresh update id."""
         incoming = Incoming(
             channel=self.channel, user_id=self.user_id, chat_id=self.user_id, text=text,
-            update_id=fields.pop("update_id", str(next(_update_ids))), **fields,
+            update_id=fields.pop("update_id", f"chat-{next(_update_ids)}"), **fields,
         )
         self.replies = await self.dispatcher.handle(incoming)
         return self.replies
