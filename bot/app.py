@@ -8,6 +8,7 @@ import sys
 
 from bot.channels import console
 from bot.channels.text import plain
+from bot.channels.web import WebChat
 from bot.outbox import OutboxSender
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
@@ -45,9 +46,11 @@ async def run(settings: Settings) -> int:
     terminal = None if channels else console.ConsoleChannel(sys.stdout)
     calendar = WorkCalendar(tz=settings.tz)
     senders = {c.name: c for c in channels} if channels else {terminal.name: terminal}
-    web_runner = await start_web(core, [r for c in channels for r in c.routes()])
+    routes = [r for c in (*channels, WebChat(core)) for r in c.routes()]
+    web_runner = await start_web(core, routes)
     scheduler = start_scheduler(core, OutboxSender(core, senders, calendar), calendar)
-    log.info("web server on http://%s:%s", settings.web_host, settings.web_port)
+    log.info("web server on http://%s:%s (web chat at /chat/)", settings.web_host,
+             settings.web_port)
     try:
         for channel in channels:
             await channel.start()

@@ -77,11 +77,7 @@ async def claim_due(
     for row in rows:
         row.status, row.lease_until = "sending", now + LEASE
     await session.flush()
-    return [
-        OutboxItem(r.id, r.channel, r.chat_id, r.contact_id, r.text, r.buttons, r.topic,
-                   r.office_hours, r.attempts, r.priority)
-        for r in rows
-    ]
+    return [_item(row) for row in rows]
 
 
 async def finish(
@@ -125,3 +121,26 @@ async def counts(session: AsyncSession) -> dict[str, int]:
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     )
     return dict(rows.all())
+
+
+async def take_for_chat(
+    session: AsyncSession, channel: str, chat_id: str, now: datetime
+) -> list[OutboxItem]:
+    """Messages waiting for a person who fetches them (the web chat), marked sent."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
+               OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)
+        .limit(20)
+    )
+    rows = (await session.execute(query)).scalars().all()
+    for row in rows:
+        row.status, row.sent_at = "sent", now
+    await session.flush()
+    return [_item(row) for row in rows]
+
+
+def _item(row: OutboxMessage) -> OutboxItem:
+    return OutboxItem(row.id, row.channel, row.chat_id, row.contact_id, row.text, row.buttons,
+                      row.topic, row.office_hours, row.attempts, row.priority)

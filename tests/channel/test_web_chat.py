@@ -1,0 +1,81 @@
+"""The web chat: a cookie per person, the same dialogue, escaped HTML, queued messages."""
+
+from datetime import UTC, datetime
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from bot.channels.web import COOKIE, WebChat
+from bot.settings import Settings
+from bot.web import init_app
+from bot.wiring import build_core
+from storage import contacts, outbox
+
+
+@pytest.fixture
+async def client(db_url):
+    core = build_core(Settings(_env_file=None, database_url=db_url))
+    client = TestClient(TestServer(init_app(core, WebChat(core).routes())))
+    await client.start_server()
+    client.core = core
+    yield client
+    await client.close()
+    await core.close()
+
+
+async def visit(client) -> str:
+    page = await client.get("/chat/")
+    assert page.status == 200
+    html = await page.text()
+    assert "Trợ lý Kế hoạch 1349/KH-UBND" in html and 'lang="vi"' in html
+    return page.cookies[COOKIE].value
+
+
+async def say(client, **body):
+    response = await client.post("/chat/api/send", json=body)
+    return response.status, (await response.json())
+
+
+async def test_a_visitor_chats_with_buttons_and_escaped_values(client):
+    await visit(client)
+    status, body = await say(client, text="/start", id="m1")
+    assert status == 200 and "Xin chào" in body["replies"][0]["html"]
+    labels = [label for label, _ in body["replies"][-1]["buttons"]]
+    assert labels[0] == "Giới thiệu kế hoạch"
+    _, body = await say(client, payload="reg:lop1", id="m2")
+    _, body = await say(client, payload="cs:r:reg:lop1", id="m3")
+    assert "Tên doanh nghiệp" in body["replies"][-1]["html"]
+    _, body = await say(client, text="Công ty Xanh & Sạch", id="m4")
+    _, body = await say(client, payload="f:back", id="m5")
+    assert "Công ty Xanh &amp; Sạch" in body["replies"][-1]["html"]  # escaped for the page
+
+
+async def test_no_cookie_no_chat_and_duplicates_and_oversize(client):
+    status, _ = await say(client, text="/start")
+    assert status == 403
+    await visit(client)
+    assert (await say(client, text="/start", id="same"))[1]["replies"]
+    assert (await say(client, text="/start", id="same"))[1]["replies"] == []
+    response = await client.post("/chat/api/send", data=b"{" + b" " * 9000 + b"}",
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 400
+
+
+async def test_queued_messages_wait_for_the_page(client):
+    visitor = await visit(client)
+    now = datetime.now(UTC)
+    async with client.core.sessionmaker.begin() as session:
+        person = await contacts.touch(session, "web", visitor, visitor, None, now)
+        await outbox.enqueue(session, dedupe_key="t1", channel="web", chat_id=visitor,
+                             contact_id=person.id, text="Tin vui: đã có chỗ cho bạn",
+                             buttons=[[["Đăng ký của tôi", "myreg"]]], now=now)
+    first = await (await client.get("/chat/api/inbox")).json()
+    second = await (await client.get("/chat/api/inbox")).json()
+    assert first["replies"][0]["html"] == "Tin vui: đã có chỗ cho bạn"
+    assert first["replies"][0]["buttons"] == [["Đăng ký của tôi", "myreg"]]
+    assert second["replies"] == []
+
+
+async def test_health_check_answers_when_the_database_does(client):
+    response = await client.get("/healthz")
+    assert response.status == 200 and (await response.json()) == {"status": "ok"}
