@@ -13,8 +13,7 @@ from bot.outbox import OutboxSender
 from bot.scheduler import start_scheduler
 from bot.settings import Settings
 from bot.web import start_web
-from bot.wiring import build_channels, build_core, configure_logging, migrate
-from handlers.calendar import WorkCalendar
+from bot.wiring import build_calendar, build_channels, build_core, configure_logging, migrate
 from messages.loader import Texts
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ async def run(settings: Settings) -> int:
     core = build_core(settings)
     channels = build_channels(core)
     terminal = None if channels else console.ConsoleChannel(sys.stdout)
-    calendar = WorkCalendar(tz=settings.tz)
+    calendar = build_calendar(settings)
     senders = {c.name: c for c in channels} if channels else {terminal.name: terminal}
     routes = [r for c in (*channels, WebChat(core)) for r in c.routes()]
     web_runner = await start_web(core, routes)

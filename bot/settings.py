@@ -1,6 +1,7 @@
 """Typed configuration read from the environment and `.env`, validated once at start."""
 
 import re
+from datetime import date, datetime, time
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,6 +35,10 @@ class Settings(BaseSettings):
     zalo_bot_webhook_url: str | None = None
     zalo_bot_webhook_secret: SecretStr | None = None
     zalo_bot_monthly_quota: int = Field(default=3000, ge=1)
+    office_start: time = time(7, 30)
+    office_end: time = time(17, 0)
+    extra_days_off: str = ""  # dd/mm/yyyy, comma-separated (a provincial day off…)
+    extra_working_days: str = ""  # dd/mm/yyyy, comma-separated (a swapped Saturday…)
     admin_ids: str = ""
     timezone: str = "Asia/Ho_Chi_Minh"
     web_host: str = "127.0.0.1"
@@ -47,6 +52,12 @@ class Settings(BaseSettings):
             channel, _, user = item.partition(":")
             if channel not in KNOWN_CHANNELS or not user:
                 raise ValueError(f"'{item}' phải có dạng kênh:id, ví dụ telegram:123")
+        return value
+
+    @field_validator("extra_days_off", "extra_working_days")
+    @classmethod
+    def _dates_are_dd_mm_yyyy(cls, value: str) -> str:
+        parse_days(value)
         return value
 
     @field_validator("timezone")
@@ -64,6 +75,12 @@ class Settings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("phải là DEBUG, INFO, WARNING, ERROR hoặc CRITICAL")
         return value.upper()
+
+    @model_validator(mode="after")
+    def _office_hours_in_order(self) -> "Settings":
+        if self.office_start >= self.office_end:
+            raise ValueError("OFFICE_START phải sớm hơn OFFICE_END")
+        return self
 
     @model_validator(mode="after")
     def _webhook_needs_a_strong_secret(self) -> "Settings":
@@ -147,6 +164,17 @@ class Settings(BaseSettings):
     @property
     def zalo_bot_enabled(self) -> bool:
         return self.zalo_bot_token is not None
+
+
+def parse_days(value: str) -> frozenset[date]:
+    """``"01/12/2026, 05/12/2026"`` → the dates; a malformed one is a ValueError naming it."""
+    days = set()
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            days.add(datetime.strptime(item, "%d/%m/%Y").date())
+        except ValueError:
+            raise ValueError(f"'{item}' phải có dạng ngày/tháng/năm, ví dụ 02/01/2027") from None
+    return frozenset(days)
 
 
 class SettingsError(Exception):

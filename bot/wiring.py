@@ -5,8 +5,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from bot.settings import Settings
+from bot.settings import Settings, parse_days
 from handlers import build_router
+from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig
 from handlers.dispatcher import Dispatcher
 from messages.loader import Texts
@@ -48,6 +49,15 @@ def build_core(settings: Settings) -> Core:
     config = BotConfig(admins=settings.admins, tz=settings.tz)
     dispatcher = Dispatcher(sessionmaker, texts, build_router(), config)
     return Core(settings, engine, sessionmaker, texts, dispatcher)
+
+
+def build_calendar(settings: Settings) -> WorkCalendar:
+    """Working days and office hours, with the admin-configured exceptions."""
+    return WorkCalendar(
+        tz=settings.tz, office_start=settings.office_start, office_end=settings.office_end,
+        extra_days_off=parse_days(settings.extra_days_off),
+        extra_working_days=parse_days(settings.extra_working_days),
+    )
 
 
 def build_channels(core: Core) -> list:

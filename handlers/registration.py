@@ -8,10 +8,11 @@ from handlers.forms.spec import Choice, Field, FormSpec, Invalid
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_list
 from messages.loader import Safe
-from storage import contacts, outbox
+from storage import contacts, org, outbox
 from storage import registrations as repo
 
-MAX_ATTENDEES = 5
+DEFAULT_MAX_ATTENDEES = 5  # unless an admin sets "max_attendees"
+ABSOLUTE_MAX_ATTENDEES = 50
 
 
 async def class_choices(turn: Turn, _answers: dict) -> list[Choice]:
@@ -53,6 +54,17 @@ async def check_not_registered(turn: Turn, answers: dict, tax_code: object) -> N
         raise Invalid("registration.duplicate_other", title=info.title, contact=contact)
 
 
+async def max_attendees(turn: Turn) -> int:
+    value = (await org.get_all(turn.session)).get("max_attendees", "")
+    return int(value) if value.isdigit() else DEFAULT_MAX_ATTENDEES
+
+
+async def within_admin_limit(turn: Turn, _answers: dict, people: object) -> None:
+    limit = await max_attendees(turn)
+    if people > limit:
+        raise Invalid("validation.count_range", low=1, high=limit)
+
+
 def _new_registration(answers: dict) -> bool:
     return "reg_id" not in answers
 
@@ -76,7 +88,8 @@ FIELDS = (
     Field("email", "registration.ask_email", "registration.label_email", parse=v.email,
           optional=True),
     Field("attendees", "registration.ask_attendees", "registration.label_attendees",
-          parse=v.count_between(1, MAX_ATTENDEES), when=_new_registration),
+          parse=v.count_between(1, ABSOLUTE_MAX_ATTENDEES), check=within_admin_limit,
+          when=_new_registration),
 )
 
 
@@ -164,7 +177,8 @@ async def change_attendees(turn: Turn, answers: dict) -> list[Reply]:
 ATTENDEES_FORM = FormSpec(
     name="reg_people", version=1, title="registration.attendees_title",
     fields=(Field("attendees", "registration.ask_attendees", "registration.label_attendees",
-                  parse=v.count_between(1, MAX_ATTENDEES)),),
+                  parse=v.count_between(1, ABSOLUTE_MAX_ATTENDEES),
+                  check=within_admin_limit),),
     submit=change_attendees,
 )
 

@@ -12,7 +12,8 @@ from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import admins, org
 
-ORG_KEYS = ("dept_contact", "controller_name", "controller_contact", "retention")
+ORG_KEYS = ("dept_contact", "controller_name", "controller_contact", "retention",
+            "max_attendees")
 CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
 
 
@@ -44,6 +45,8 @@ ORG_FORM = FormSpec(
         _org_field("controller_contact", "admin.org_ask_controller_contact",
                    "admin.org_label_controller_contact"),
         _org_field("retention", "admin.org_ask_retention", "admin.org_label_retention"),
+        Field("max_attendees", "admin.org_ask_max_attendees", "admin.org_label_max_attendees",
+              parse=lambda text: str(v.count_between(1, 50)(text)), optional=True),
     ),
     submit=admin_submit(_save_org),
 )

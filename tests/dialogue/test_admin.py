@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storage import registrations
 from storage.models import AuditEntry, Broadcast, ClassSession, OutboxMessage
-from tests.dialogue.helpers import add_session, register, valid_tax_code
+from tests.dialogue.helpers import add_session, agree, fill_enterprise, register, valid_tax_code
 from tests.fakes.chat import FakeChat
 
 ADMIN_PAYLOADS = [
@@ -183,3 +183,18 @@ async def test_contact_facts_reach_the_answers_and_the_notice(dispatcher, admin)
     person = FakeChat(dispatcher, "someone")
     await person.send("thoi tiet hom nay")
     assert "Sở KH&CN Quảng Nam, 0235 3812 345" in person.text()
+
+
+async def test_the_attendee_limit_is_the_admins_to_set(dispatcher, admin):
+    person = FakeChat(dispatcher, "big-company")
+    await person.send("/start lop1")
+    await agree(person)
+    await fill_enterprise(person, tax_code=valid_tax_code(60), attendees="7")
+    assert "từ 1 đến 5" in person.text()  # the default limit
+    await admin.send(payload="adm:org")
+    await admin.press("Sửa Số người tối đa")
+    await admin.send("8")
+    await admin.press("Xác nhận")
+    await person.send("7")
+    await person.press("Xác nhận")
+    assert "LTH1-0001" in person.text()

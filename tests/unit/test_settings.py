@@ -3,11 +3,13 @@
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from bot.wiring import build_calendar
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def clean_env(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)  # no .env from the developer's checkout
     for name in list(os.environ):
-        if name.startswith(("TELEGRAM_", "ADMIN_", "WEB_", "DATABASE_", "TIMEZONE", "LOG_")):
+        if name.startswith(("TELEGRAM_", "ADMIN_", "WEB_", "DATABASE_", "TIMEZONE", "LOG_",
+                            "ZALO_", "OFFICE_", "EXTRA_")):
             monkeypatch.delenv(name)
 
 
@@ -54,3 +57,15 @@ def test_the_cli_stops_with_one_line_not_a_traceback(tmp_path):
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and "WEB_PORT" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_office_hours_and_exceptions(monkeypatch):
+    monkeypatch.setenv("OFFICE_START", "08:00")
+    monkeypatch.setenv("EXTRA_DAYS_OFF", "01/12/2026, 02/12/2026")
+    calendar = build_calendar(load_settings())
+    assert calendar.office_start.hour == 8
+    assert not calendar.is_working_day(date(2026, 12, 2))
+    monkeypatch.setenv("EXTRA_WORKING_DAYS", "2026-12-05")
+    with pytest.raises(SettingsError) as problem:
+        load_settings()
+    assert "EXTRA_WORKING_DAYS" in str(problem.value)
