@@ -99,21 +99,8 @@ class OutboxSender:
         except (TemporaryFailure, OSError) as problem:
             await self._failed(item, type(problem).__name__)
         else:
-            await self._finish(item, "sent")
-            await self._remember_choices(item, reply)
-
-    async def _remember_choices(self, item: OutboxItem, reply: Reply) -> None:
-        """A reminder's buttons become the person's last menu, so that on a text-only channel
-        typing "1" or the label answers it as tapping does elsewhere."""
-        buttons, numbered = menu_of([reply])
-        if not buttons or item.contact_id is None:
-            return
-        async with self.core.sessionmaker.begin() as session:
-            person = await contacts.get(session, item.contact_id)
-            key = ConversationKey(person.channel, person.chat_id, person.user_id)
-            await conversations.remember_menu(
-                session, key, [[b.label, b.payload] for b in buttons], numbered, self.clock()
-            )
+            text_only = getattr(self.channels[item.channel], "text_only", False)
+            await self._finish(item, "sent", choices=reply if text_only else None)
 
     async def _moot(self, item: OutboxItem) -> bool:
         """A deadline reminder to an agency that has since acknowledged it."""
@@ -139,9 +126,22 @@ class OutboxSender:
             await notify_admins(session, _config(self.core), f"failed:{item.id}", text,
                                 self.clock())
 
-    async def _finish(self, item: OutboxItem, status: str, error: str | None = None) -> None:
+    async def _finish(
+        self, item: OutboxItem, status: str, error: str | None = None,
+        choices: Reply | None = None,
+    ) -> None:
         async with self.core.sessionmaker.begin() as session:
             await outbox.finish(session, item.id, status, self.clock(), error)
+            if choices is not None and choices.buttons and item.contact_id is not None:
+                # on a text-only channel typing "1" or a label must answer this message, as
+                # tapping does elsewhere: its choices become the person's last menu
+                buttons, numbered = menu_of([choices])
+                person = await contacts.get(session, item.contact_id)
+                key = ConversationKey(person.channel, person.chat_id, person.user_id)
+                await conversations.remember_menu(
+                    session, key, [[b.label, b.payload] for b in buttons], numbered,
+                    self.clock(),
+                )
             if status == "unreachable" and item.contact_id is not None:
                 person = await contacts.get(session, item.contact_id)
                 await contacts.mark_unreachable(session, person.channel, person.chat_id,

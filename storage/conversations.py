@@ -65,7 +65,7 @@ async def save(
     """Write ``state`` for ``key``; the caller's transaction commits it with the turn."""
     state.updated_at = now.isoformat()
     data = asdict(state)
-    row = session.info.pop(key, None) or await _row(session, key)
+    row = session.info.pop(key) if key in session.info else await _row(session, key)
     if row is None:
         session.add(Conversation(**asdict(key), state=data, updated_at=now))
     else:
@@ -93,8 +93,8 @@ async def remember_menu(
     or its label answers it; the draft of a form and its pause clock are left alone."""
     row = await _row(session, key)
     if row is None:
-        state = ConversationState(menu=menu, menu_numbered=numbered)
-        await save(session, key, state, now)
+        session.info[key] = None  # known absent: save() inserts without looking again
+        await save(session, key, ConversationState(menu=menu, menu_numbered=numbered), now)
         return
     row.state = {**row.state, "menu": menu, "menu_numbered": numbered}
     await session.flush()

@@ -32,6 +32,7 @@ class Rejected(Exception):
 
 class Channel(Protocol):
     name: str
+    text_only: bool  # choices shown as numbered text (no buttons to tap)
 
     async def start(self) -> None: ...
 

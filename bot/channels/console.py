@@ -50,6 +50,7 @@ class ConsoleChannel:
     """Messages from the outbox (reminders, notices) printed to the person at this terminal."""
 
     name = CHANNEL
+    text_only = True  # choices are numbered; the outbox remembers them as the person's menu
 
     def __init__(self, stdout: TextIO, user_id: str = "local"):
         self.stdout = stdout

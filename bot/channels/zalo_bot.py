@@ -83,6 +83,7 @@ class ZaloBotChannel:
     """Polling or webhook, one inbox worker, one sending path through the limiter and quota."""
 
     name = CHANNEL
+    text_only = True  # no buttons: choices are numbered text the outbox remembers as a menu
 
     def __init__(self, core: Core, limiter: Limiter | None = None,
                  clock: Callable[[], datetime] = utcnow):
