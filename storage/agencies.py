@@ -148,6 +148,16 @@ async def add_deadline(
     return _deadline(row)
 
 
+async def update_deadline(session: AsyncSession, deadline_id: int, **changes) -> DeadlineInfo:
+    """Change a deadline's title, description, due date or targets. Reminders already queued
+    keep their text; the steps still to come follow the new date."""
+    row = await session.get(Deadline, deadline_id)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    await session.flush()
+    return _deadline(row)
+
+
 async def acknowledge(
     session: AsyncSession, deadline_id: int, agency_id: str, now: datetime,
     contact_id: int | None = None, by_admin: str | None = None,

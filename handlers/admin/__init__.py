@@ -13,7 +13,7 @@ FORMS = (
     broadcast.BROADCAST_FORM,
     sessions.ADD_SESSION_FORM,
     sessions.EDIT_SESSION_FORM,
-    deadlines.ADD_DEADLINE_FORM,
+    deadlines.DEADLINE_FORM,
     deadlines.MARK_FORM,
     deadlines.LINK_CODE_FORM,
     people.ORG_FORM,

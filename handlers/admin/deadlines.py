@@ -1,7 +1,8 @@
 """Deadlines and agencies: add a deadline and its targets, see who acknowledged, mark an
 acknowledgement by hand, list agencies with their linked officers, create a link code.
 
-Payloads: ``adm:dl``, ``adm:dl:add``, ``adm:dl:mark:<id>``, ``adm:dl:agencies``,
+Payloads: ``adm:dl``, ``adm:dl:add``, ``adm:dl:edit:<id>``, ``adm:dl:mark:<id>``,
+``adm:dl:agencies``,
 ``adm:dl:code``."""
 
 from datetime import date
@@ -26,7 +27,15 @@ async def show(turn: Turn) -> list[Reply]:
     parts = turn.incoming.payload.split(":")[2:]
     action = parts[0] if parts else ""
     if action == "add":
-        return await runner.start(turn, ADD_DEADLINE_FORM)
+        return await runner.start(turn, DEADLINE_FORM)
+    if action == "edit" and len(parts) == 2 and parts[1].isdigit():
+        deadline = await agencies.get_deadline(turn.session, int(parts[1]))
+        if deadline is not None:
+            return await runner.start(turn, DEADLINE_FORM, {
+                "deadline_id": deadline.id, "title": deadline.title,
+                "description": deadline.description, "due": deadline.due_date.isoformat(),
+                "targets": [t for t in deadline.targets if t in dict(GROUPS)],
+            })
     if action == "mark" and len(parts) == 2 and parts[1].isdigit():
         return await runner.start(turn, MARK_FORM, {"deadline_id": int(parts[1])})
     if action == "agencies":
@@ -45,6 +54,7 @@ async def overview(turn: Turn) -> list[Reply]:
         lines.append(t("admin.dl_line", id=deadline.id, title=deadline.title,
                        due=deadline.due_date.strftime("%d/%m/%Y"), done=len(done),
                        total=len(targets)))
+        buttons.append(Button(t("admin.dl_edit", id=deadline.id), f"adm:dl:edit:{deadline.id}"))
         if len(done) < len(targets):
             buttons.append(Button(t("admin.dl_mark", id=deadline.id),
                                   f"adm:dl:mark:{deadline.id}"))
@@ -63,22 +73,28 @@ async def agency_list(turn: Turn) -> list[Reply]:
     return [Reply(Safe("\n".join(lines)), back(turn))]
 
 
-async def _add(turn: Turn, answers: dict) -> list[Reply]:
+async def _save(turn: Turn, answers: dict) -> list[Reply]:
     due = date.fromisoformat(answers["due"])
-    deadline = await agencies.add_deadline(
-        turn.session, answers["title"], due, answers["targets"], turn.now, by=actor(turn),
-        description=answers.get("description"),
-    )
+    fields = dict(title=answers["title"], description=answers.get("description"),
+                  due_date=due, targets=answers["targets"])
+    if "deadline_id" in answers:
+        deadline = await agencies.update_deadline(turn.session, answers["deadline_id"], **fields)
+        action, key = "deadline_edit", "admin.dl_updated"
+    else:
+        deadline = await agencies.add_deadline(
+            turn.session, answers["title"], due, answers["targets"], turn.now, by=actor(turn),
+            description=answers.get("description"),
+        )
+        action, key = "deadline_add", "admin.dl_added"
     count = len(await agencies.targets_on(turn.session, deadline.targets, due))
-    await audit(turn, "deadline_add", id=deadline.id, due=answers["due"],
-                targets=answers["targets"])
-    text = turn.t("admin.dl_added", id=deadline.id, title=deadline.title,
-                  due=due.strftime("%d/%m/%Y"), count=count)
+    await audit(turn, action, id=deadline.id, due=answers["due"], targets=answers["targets"])
+    text = turn.t(key, id=deadline.id, title=deadline.title, due=due.strftime("%d/%m/%Y"),
+                  count=count)
     return [Reply(text), *await overview(turn)]
 
 
-ADD_DEADLINE_FORM = FormSpec(
-    name="adm_dl_add", version=1, title="admin.dl_add_title",
+DEADLINE_FORM = FormSpec(
+    name="adm_dl", version=1, title="admin.dl_add_title",
     fields=(
         Field("title", "admin.dl_ask_title", "admin.dl_label_title", parse=v.company),
         Field("description", "admin.dl_ask_description", "admin.dl_label_description",
@@ -88,7 +104,7 @@ ADD_DEADLINE_FORM = FormSpec(
         Field("targets", "admin.dl_ask_targets", "admin.dl_label_targets",
               choices=choices_of(*GROUPS), multi=True),
     ),
-    submit=admin_submit(_add),
+    submit=admin_submit(_save),
 )
 
 

@@ -198,3 +198,14 @@ async def test_the_attendee_limit_is_the_admins_to_set(dispatcher, admin):
     await person.send("7")
     await person.press("Xác nhận")
     assert "LTH1-0001" in person.text()
+
+
+async def test_a_deadline_can_be_edited(admin, sessionmaker):
+    await admin.send(payload="adm:dl")
+    await admin.press("Sửa hạn #1")
+    assert "30/11/2023" in admin.text()  # the seeded deadline, in the summary
+    await admin.press("Sửa Hạn")
+    await admin.send("15/12/2026")
+    await admin.press("Xác nhận")
+    assert "Đã cập nhật hạn #1" in admin.text() and "15/12/2026" in admin.text()
+    assert await audit_actions(sessionmaker) == ["deadline_edit"]
