@@ -22,7 +22,6 @@ from bot.channels.base import (
 )
 from bot.wiring import Core
 from handlers.calendar import WorkCalendar
-from handlers.context import BotConfig
 from handlers.dispatcher import utcnow
 from handlers.reminders import notify_admins
 from handlers.turn import Button, Reply, menu_of
@@ -123,7 +122,7 @@ class OutboxSender:
         text = self.core.texts("reminders.failed_alert", count=1, channel=item.channel,
                                chat=item.chat_id)
         async with self.core.sessionmaker.begin() as session:
-            await notify_admins(session, _config(self.core), f"failed:{item.id}", text,
+            await notify_admins(session, self.core.config, f"failed:{item.id}", text,
                                 self.clock())
 
     async def _finish(
@@ -150,7 +149,3 @@ class OutboxSender:
     async def _retry(self, item: OutboxItem, when: datetime, error: str, count: bool) -> int:
         async with self.core.sessionmaker.begin() as session:
             return await outbox.retry_at(session, item.id, when, error, count)
-
-
-def _config(core: Core) -> BotConfig:
-    return BotConfig(admins=core.settings.admins, tz=core.settings.tz)

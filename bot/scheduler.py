@@ -12,7 +12,6 @@ from bot import broadcast_progress
 from bot.outbox import OutboxSender
 from bot.wiring import Core
 from handlers.calendar import WorkCalendar
-from handlers.context import BotConfig
 from handlers.dispatcher import utcnow
 from handlers.reminders import Planner
 from storage import inbox
@@ -22,8 +21,7 @@ INBOX_RETENTION = timedelta(days=14)
 
 
 def make_planner(core: Core, calendar: WorkCalendar) -> Planner:
-    config = BotConfig(admins=core.settings.admins, tz=core.settings.tz)
-    return Planner(core.texts, config, calendar)
+    return Planner(core.texts, core.config, calendar)
 
 
 async def plan(core: Core, planner: Planner) -> None:

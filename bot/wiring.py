@@ -20,6 +20,7 @@ class Core:
     """What every channel and job shares: the database, the texts and the dispatcher."""
 
     settings: Settings
+    config: BotConfig
     engine: AsyncEngine
     sessionmaker: async_sessionmaker
     texts: Texts
@@ -48,7 +49,7 @@ def build_core(settings: Settings) -> Core:
     texts = Texts.load()
     config = BotConfig(admins=settings.admins, tz=settings.tz)
     dispatcher = Dispatcher(sessionmaker, texts, build_router(), config)
-    return Core(settings, engine, sessionmaker, texts, dispatcher)
+    return Core(settings, config, engine, sessionmaker, texts, dispatcher)
 
 
 def build_calendar(settings: Settings) -> WorkCalendar:

@@ -26,14 +26,13 @@ from bot.channels.zalo.common import (
     chunks,
     fingerprint,
     mark_unreachable,
-    read_secret,
     utf16_len,
-    write_secret,
 )
 from bot.channels.zalo.quota import MonthlyQuota
 from bot.wiring import Core
 from handlers.dispatcher import utcnow
 from handlers.turn import Incoming, Reply
+from storage.channel_secrets import read_secret, write_secret
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo_bot"

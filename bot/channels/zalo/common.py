@@ -4,19 +4,15 @@
 import hashlib
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
 
 import aiohttp
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.base import TemporaryFailure
 from bot.channels.text import split_text
 from bot.wiring import Core
-from handlers.context import BotConfig
 from handlers.dispatcher import utcnow
 from handlers.reminders import notify_admins
 from storage import contacts
-from storage.models import ChannelSecret
 
 SEND_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -63,29 +59,10 @@ def fingerprint(*values: str) -> str:
     return hashlib.sha256("\n".join(values).encode()).hexdigest()
 
 
-async def read_secret(session: AsyncSession, key: str, lock: bool = False) -> ChannelSecret | None:
-    """The ``channel_secrets`` row ``key`` (locked for update on PostgreSQL if ``lock``)."""
-    return await session.get(ChannelSecret, key, with_for_update=lock or None)
-
-
-async def write_secret(
-    session: AsyncSession, key: str, value: str, now: datetime,
-    expires_at: datetime | None = None,
-) -> None:
-    """Create or replace the ``channel_secrets`` row ``key``."""
-    row = await session.get(ChannelSecret, key)
-    if row is None:
-        session.add(ChannelSecret(key=key, value=value, expires_at=expires_at, updated_at=now))
-    else:
-        row.value, row.expires_at, row.updated_at = value, expires_at, now
-    await session.flush()
-
-
 async def alert_admins(core: Core, key: str, text: str) -> None:
     """Queue ``text`` to every admin through the outbox, once per ``key``."""
-    config = BotConfig(admins=core.settings.admins, tz=core.settings.tz)
     async with core.sessionmaker.begin() as session:
-        await notify_admins(session, config, key, text, utcnow())
+        await notify_admins(session, core.config, key, text, utcnow())
 
 
 async def mark_unreachable(core: Core, channel: str, chat_id: str) -> None:

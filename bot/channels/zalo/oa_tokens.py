@@ -16,10 +16,9 @@ from bot.channels.zalo.common import (
     as_int,
     call_json,
     fingerprint,
-    read_secret,
-    write_secret,
 )
 from bot.wiring import Core
+from storage.channel_secrets import read_secret, write_secret
 from storage.models import ChannelSecret
 
 log = logging.getLogger(__name__)

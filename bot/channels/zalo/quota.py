@@ -8,8 +8,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.channels.base import RetryLater
-from bot.channels.zalo.common import alert_admins, as_int, read_secret, write_secret
+from bot.channels.zalo.common import alert_admins, as_int
 from bot.wiring import Core
+from storage.channel_secrets import read_secret, write_secret
 
 log = logging.getLogger(__name__)
 WARN_SHARE = 0.9

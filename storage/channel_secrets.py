@@ -1,0 +1,26 @@
+"""Credentials and counters a channel keeps at run time (rotating Zalo OA tokens, the Bot
+Platform's monthly count), each written in the caller's transaction."""
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ChannelSecret
+
+
+async def read_secret(session: AsyncSession, key: str, lock: bool = False) -> ChannelSecret | None:
+    """The ``channel_secrets`` row ``key`` (locked for update on PostgreSQL if ``lock``)."""
+    return await session.get(ChannelSecret, key, with_for_update=lock or None)
+
+
+async def write_secret(
+    session: AsyncSession, key: str, value: str, now: datetime,
+    expires_at: datetime | None = None,
+) -> None:
+    """Create or replace the ``channel_secrets`` row ``key``."""
+    row = await session.get(ChannelSecret, key)
+    if row is None:
+        session.add(ChannelSecret(key=key, value=value, expires_at=expires_at, updated_at=now))
+    else:
+        row.value, row.expires_at, row.updated_at = value, expires_at, now
+    await session.flush()
