@@ -63,6 +63,7 @@ async def on_answer(turn: Turn) -> list[Reply]:
     thanks = Reply(turn.t("privacy.thanks", time=turn.local(turn.now)))
     if then.split(":", 1)[0] not in CONTINUATIONS:
         return [thanks, main_menu(turn)]
+    turn.state.scratch["after_consent"] = True  # the flow already introduced itself
     return [thanks, *await turn.goto(then)]
 
 

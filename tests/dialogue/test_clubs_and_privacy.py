@@ -151,3 +151,10 @@ async def test_someone_else_cannot_touch_my_registration(dispatcher, chat):
     assert "Không tìm thấy đăng ký này" in stranger.text()
     await chat.send("/dangkycuatoi")
     assert "đã hủy" not in chat.text()
+
+
+async def test_the_club_is_introduced_once(chat):
+    await chat.send("/caulacbo")
+    await agree(chat)
+    assert "nhấn mạnh việc hình thành câu lạc bộ" not in chat.text()  # shown before consent
+    assert "trường nào" in chat.text()
