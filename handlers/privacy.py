@@ -6,6 +6,7 @@ Payloads: ``mydata``, ``wd`` (choose), ``wd:news``, ``wd:reg`` → ``wd:reg:yes`
 from handlers import consent
 from handlers.consent import OPTIONAL, REQUIRED
 from handlers.context import Turn
+from handlers.forms.validators import show_phone, show_tax_code
 from handlers.menu import main_menu
 from handlers.my_registrations import status_text
 from handlers.registration import cancel_and_notify
@@ -56,12 +57,17 @@ async def show(turn: Turn) -> list[Reply]:
     return [Reply(Safe("\n".join(lines)), buttons)]
 
 
+SHOWN_AS = {
+    "phone": show_phone,
+    "tax_code": show_tax_code,
+    "locality": lambda value: choice_name("localities", value),
+    "sector": lambda value: choice_name("sectors", value),
+}
+
+
 def _details(fields: dict) -> str:
-    coded = ("locality", "sector")
-    shown = [str(v) for k, v in fields.items() if v is not None and k not in coded]
-    for key, list_name in (("locality", "localities"), ("sector", "sectors")):
-        if fields.get(key):
-            shown.append(choice_name(list_name, fields[key]))
+    """Stored fields as the person typed or chose them (phone 0905 123 456, not +84…)."""
+    shown = [SHOWN_AS.get(name, str)(value) for name, value in fields.items() if value]
     return "; ".join(shown) or "—"
 
 
