@@ -16,7 +16,7 @@ from messages.plan import ARTICLE_PATH, load_plan
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_PATH = ROOT / "tests" / "data" / "faq_eval.yaml"
-SEED_ARTICLE = Path("/work/shared/seed/plan-1349-article.txt")
+SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "plan-1349-article.txt"  # beside the repo
 
 
 @pytest.fixture(scope="module")
