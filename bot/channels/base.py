@@ -1,6 +1,9 @@
 """What every channel adapter offers the rest of the bot, and the errors its sending raises."""
 
+import hmac
 from typing import Protocol
+
+from aiohttp import web
 
 from handlers.turn import Reply
 
@@ -49,3 +52,10 @@ class Channel(Protocol):
         TemporaryFailure or Rejected when the platform refuses. ``priority`` is the outbox
         row's (lower is more important) for bulk sends."""
         ...
+
+
+def carries_secret(request: web.Request, header: str, secret: str | None) -> bool:
+    """A webhook request proves it comes from the platform: its shared-secret header equals
+    ours (constant-time). Fails closed when we have no secret."""
+    given = request.headers.get(header, "")
+    return bool(secret) and hmac.compare_digest(given.encode(), secret.encode())

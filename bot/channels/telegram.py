@@ -5,7 +5,6 @@ from the inbox, so a crash loses nothing and a re-delivery is handled once."""
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import os
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable, carries_secret
 from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.text import split_text
@@ -131,8 +130,7 @@ class TelegramChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """Verify the secret before reading the body, store the update, answer 200 at once."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
+        if not carries_secret(request, SECRET_HEADER, self.secret):
             return web.Response(status=403)
         try:
             data = await request.json()

@@ -5,7 +5,6 @@ webhook; either way they are stored in the durable inbox first, keyed by ``messa
 re-delivery is handled once. The bot token is in every URL: no URL is ever logged."""
 
 import asyncio
-import hmac
 import logging
 import random
 from collections.abc import Callable
@@ -14,7 +13,7 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable
+from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable, carries_secret
 from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.text import render
@@ -152,8 +151,7 @@ class ZaloBotChannel:
 
     async def webhook(self, request: web.Request) -> web.Response:
         """Check the secret header before reading the body, store the update, answer 200."""
-        given = request.headers.get(SECRET_HEADER, "")
-        if not self.secret or not hmac.compare_digest(given.encode(), self.secret.encode()):
+        if not carries_secret(request, SECRET_HEADER, self.secret):
             return web.Response(status=403)
         try:
             update = unwrap(await request.json())
