@@ -34,8 +34,10 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, and Telegram URLs carry the bot token
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs every request URL, and Telegram URLs carry the bot token; the scheduler and
+    # Alembic would otherwise write a line every two seconds / at every start
+    for noisy in ("httpx", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def migrate(settings: Settings) -> None:
