@@ -16,7 +16,7 @@ from handlers.forms.runner import choices_of
 from handlers.forms.spec import Choice, Field, FormSpec
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
-from storage import agencies, outbox
+from storage import agencies, contacts, outbox
 
 GROUPS = (("so-ban-nganh", "admin.group_so_ban_nganh"),
           ("ubnd-cap-huyen", "admin.group_ubnd_cap_huyen"),
@@ -68,8 +68,11 @@ async def overview(turn: Turn) -> list[Reply]:
 async def agency_list(turn: Turn) -> list[Reply]:
     t, lines = turn.t, [turn.t("admin.ag_title")]
     for agency in await agencies.active_on(turn.session, turn.now.date()):
-        officers = len(await agencies.officers(turn.session, agency.id))
-        lines.append(t("admin.ag_line", name=agency.name, officers=officers))
+        people = [await contacts.get(turn.session, contact_id)
+                  for contact_id in await agencies.officers(turn.session, agency.id)]
+        names = ", ".join(p.display_name or f"{p.channel}:{p.user_id}" for p in people)
+        lines.append(t("admin.ag_line", name=agency.name, officers=len(people),
+                       names=f" ({names})" if names else ""))
     return [Reply(Safe("\n".join(lines)), back(turn))]
 
 

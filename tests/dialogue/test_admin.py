@@ -170,6 +170,12 @@ async def test_deadline_added_marked_and_link_code_made(dispatcher, admin, sessi
     await admin.press("SYT")
     await admin.press("Xác nhận")
     assert "Mã liên kết cho Sở Y tế" in admin.text()
+    code = admin.text().split("/start lk-")[1].split()[0]
+    officer = FakeChat(dispatcher, "officer")
+    await officer.send(f"/start lk-{code}", display_name="Trần Văn Bình")
+    await officer.press("Xác nhận")
+    await admin.send(payload="adm:dl:agencies")
+    assert "Sở Y tế: 1 cán bộ (Trần Văn Bình)" in admin.text()
     assert await audit_actions(sessionmaker) == ["deadline_add", "deadline_mark", "link_code"]
 
 
