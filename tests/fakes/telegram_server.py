@@ -31,6 +31,8 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.watching import Watched
+
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_DATA_LIMIT = 64  # bytes, UTF-8
@@ -472,7 +474,7 @@ def _copy(obj: Any) -> Any:
 # --------------------------------------------------------------------------- the fake
 
 
-class FakeTelegram:
+class FakeTelegram(Watched):
     """An in-process Bot API server with simulated users, recording and fault injection."""
 
     def __init__(
@@ -595,13 +597,6 @@ class FakeTelegram:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> FakeTelegram:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
-
     # ----------------------------------------------------------------- simulated users
 
     def user_sends_text(
@@ -711,20 +706,6 @@ class FakeTelegram:
 
     # ----------------------------------------------------------------- waiting
 
-    async def wait_until(
-        self,
-        predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the whole wait, by design
-        what: str = "condition",
-    ) -> None:
-        """Wait until ``predicate()`` is true (re-checked on every change); TimeoutError else."""
-        deadline = asyncio.get_running_loop().time() + timeout
-        while not predicate():
-            remaining = deadline - asyncio.get_running_loop().time()
-            if remaining <= 0:
-                raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-            await self._wait_changed(remaining)
-
     async def wait_for_sent(
         self,
         chat_id: int,
@@ -741,14 +722,6 @@ class FakeTelegram:
             ) from None
         return self.sent(chat_id)
 
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def _wait_changed(self, seconds: float) -> None:
-        """Sleep until the next state change, at most ``seconds``."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), seconds)
 
     # ----------------------------------------------------------------- HTTP layer
 

@@ -34,7 +34,6 @@ All public methods must be called from the event loop thread that runs the fake.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import re
 import secrets
@@ -46,6 +45,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+
+from tests.fakes.watching import Watched
 
 TEXT_LIMIT = 2000  # UTF-16 code units
 SECRET_MIN, SECRET_MAX = 8, 256
@@ -125,7 +126,7 @@ class _Fault:
     description: str
 
 
-class FakeZaloBot:
+class FakeZaloBot(Watched):
     """An in-process Zalo Bot Platform server with simulated users, recording and faults."""
 
     def __init__(
@@ -215,13 +216,6 @@ class FakeZaloBot:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> FakeZaloBot:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     # ----------------------------------------------------------------- simulated users
 
@@ -359,28 +353,6 @@ class FakeZaloBot:
         self._faults.clear()
         self._notify()
 
-    async def wait_until(
-        self,
-        predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the whole wait, by design
-        what: str = "condition",
-    ) -> None:
-        """Wait until ``predicate()`` is true (re-checked on every change); TimeoutError else."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-            await self._wait_changed(min(remaining, 0.05))
-
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def _wait_changed(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._changed.wait(), seconds)
 
     # ----------------------------------------------------------------- updates
 

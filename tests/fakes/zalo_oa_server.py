@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import json
 import secrets
@@ -46,6 +45,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+
+from tests.fakes.watching import Watched
 
 TEXT_LIMIT = 2000  # characters (code points)
 MAX_BUTTONS = 5
@@ -144,7 +145,7 @@ class _Tokens:
     codes: dict[str, _Code] = field(default_factory=dict)
 
 
-class FakeZaloOA:
+class FakeZaloOA(Watched):
     """An in-process Zalo OA Open API + OAuth server with simulated users and a fake clock."""
 
     def __init__(
@@ -216,13 +217,6 @@ class FakeZaloOA:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> FakeZaloOA:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.stop()
 
     # ----------------------------------------------------------------- clock and tokens
 
@@ -453,25 +447,6 @@ class FakeZaloOA:
         """
         self._faults.setdefault(path, []).append(OaError(error, message))
 
-    async def wait_until(
-        self,
-        predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the whole wait, by design
-        what: str = "condition",
-    ) -> None:
-        """Wait until ``predicate()`` is true (re-checked on every change); TimeoutError else."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), min(remaining, 0.05))
-
-    def _notify(self) -> None:
-        self._changed.set()
-        self._changed = asyncio.Event()
 
     # ----------------------------------------------------------------- OAuth host
 

@@ -1,0 +1,48 @@
+"""What every fake server shares: `async with` runs it, and tests wait for a condition on its
+state with a deadline instead of sleeping."""
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+
+
+class Watched:
+    """A fake whose state changes call ``_notify()``; waiters re-check on every change (and
+    every 50 ms, for conditions that change elsewhere)."""
+
+    _changed: asyncio.Event
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def __aenter__(self):
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    async def wait_until(
+        self,
+        predicate: Callable[[], bool],
+        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for the whole wait, by design
+        what: str = "condition",
+    ) -> None:
+        """Wait until ``predicate()`` is true; TimeoutError naming ``what`` otherwise."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+            await self._wait_changed(min(remaining, 0.05))
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _wait_changed(self, seconds: float) -> None:
+        """Sleep until the next state change, at most ``seconds``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._changed.wait(), seconds)
