@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 
 class Watched:
-    """A fake whose state changes call ``_notify()``; waiters re-check on every change (and
-    every 50 ms, for conditions that change elsewhere)."""
+    """A fake whose state changes call ``_notify()``; waiters re-check on every change, and
+    every ``recheck`` seconds if conditions can also change elsewhere."""
 
     _changed: asyncio.Event
+    recheck: float | None = None
 
     async def start(self) -> None: ...
 
@@ -36,7 +37,7 @@ class Watched:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
-            await self._wait_changed(min(remaining, 0.05))
+            await self._wait_changed(min(remaining, self.recheck or remaining))
 
     def _notify(self) -> None:
         self._changed.set()

@@ -129,6 +129,8 @@ class _Fault:
 class FakeZaloBot(Watched):
     """An in-process Zalo Bot Platform server with simulated users, recording and faults."""
 
+    recheck = 0.05  # the tests' conditions also depend on the bot's own state
+
     def __init__(
         self,
         token: str = "12345689:abc-xyz",

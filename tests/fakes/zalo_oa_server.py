@@ -148,6 +148,8 @@ class _Tokens:
 class FakeZaloOA(Watched):
     """An in-process Zalo OA Open API + OAuth server with simulated users and a fake clock."""
 
+    recheck = 0.05  # the tests' conditions also depend on the bot's own state
+
     def __init__(
         self,
         *,
