@@ -3,6 +3,7 @@ Platform's monthly count), each written in the caller's transaction."""
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ChannelSecret
@@ -24,3 +25,8 @@ async def write_secret(
     else:
         row.value, row.expires_at, row.updated_at = value, expires_at, now
     await session.flush()
+
+
+async def forget(session: AsyncSession, keys: list[str]) -> None:
+    """Delete the ``channel_secrets`` rows ``keys``."""
+    await session.execute(delete(ChannelSecret).where(ChannelSecret.key.in_(keys)))

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import aiohttp
-from sqlalchemy import delete
 
 from bot.channels.base import TemporaryFailure
 from bot.channels.zalo.common import (
@@ -18,8 +17,7 @@ from bot.channels.zalo.common import (
     fingerprint,
 )
 from bot.wiring import Core
-from storage.channel_secrets import read_secret, write_secret
-from storage.models import ChannelSecret
+from storage.channel_secrets import forget, read_secret, write_secret
 
 log = logging.getLogger(__name__)
 ACCESS_KEY = "zalo_oa.access_token"
@@ -55,9 +53,7 @@ class OATokens:
         async with self.core.sessionmaker.begin() as session:
             seeded = await read_secret(session, SEED_KEY)
             if seeded is None or seeded.value != seed:
-                await session.execute(
-                    delete(ChannelSecret).where(ChannelSecret.key.in_([ACCESS_KEY, REFRESH_KEY]))
-                )
+                await forget(session, [ACCESS_KEY, REFRESH_KEY])
                 if access:  # its age is unknown: used until Zalo says it expired
                     await write_secret(session, ACCESS_KEY, access, now)
                 if refresh:
