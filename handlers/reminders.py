@@ -154,7 +154,8 @@ class Planner:
                 return 0
             text = t("reminders.class_waitlisted", position=info.waitlist_position, **values)
         elif step == "eve":
-            text = t("reminders.class_day_before", people=info.attendees, **values)
+            notes = t("reminders.class_notes", notes=row.notes) if row.notes else ""
+            text = t("reminders.class_day_before", people=info.attendees, notes=notes, **values)
         else:
             text = t("reminders.class_morning", **values)
         if info.status == "confirmed":

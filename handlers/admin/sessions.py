@@ -30,7 +30,7 @@ async def show(turn: Turn) -> list[Reply]:
         local = session.starts_at.astimezone(turn.config.tz)
         answers = {"session_id": session.id, "date": local.date().isoformat(),
                    "time": local.strftime("%H:%M"), "venue": session.venue,
-                   "capacity": session.capacity}
+                   "capacity": session.capacity, "notes": session.notes}
         return await runner.start(turn, EDIT_SESSION_FORM, answers)
     if action == "toggle":
         updated = await regs.update_session(turn.session, session.id,
@@ -100,6 +100,8 @@ FIELDS = (
     Field("venue", "admin.cls_ask_venue", "admin.cls_label_venue", parse=v.company),
     Field("capacity", "admin.cls_ask_capacity", "admin.cls_label_capacity",
           parse=v.count_between(1, 2000)),
+    Field("notes", "admin.cls_ask_notes", "admin.cls_label_notes",
+          parse=lambda text: v.plain_text(text, 2, 300), optional=True, max_length=300),
 )
 
 
@@ -107,7 +109,7 @@ async def _add(turn: Turn, answers: dict) -> list[Reply]:
     info = await regs.class_by_code(turn.session, answers["class_code"])
     starts_at = v.local_datetime(answers["date"], answers["time"], turn.config.tz)
     session = await regs.add_session(turn.session, info.id, starts_at, answers["venue"],
-                                     answers["capacity"], turn.now)
+                                     answers["capacity"], turn.now, notes=answers.get("notes"))
     assigned = await regs.assign_interested(turn.session, info.id, session.id, turn.now)
     await notify_promoted(turn, [r for r in assigned if r.status == "confirmed"])
     await audit(turn, "session_add", id=session.id, class_code=info.code,
@@ -124,7 +126,8 @@ async def _edit(turn: Turn, answers: dict) -> list[Reply]:
     starts_at = v.local_datetime(answers["date"], answers["time"], turn.config.tz)
     try:
         after = await regs.update_session(turn.session, before.id, starts_at=starts_at,
-                                          venue=answers["venue"], capacity=answers["capacity"])
+                                          venue=answers["venue"], capacity=answers["capacity"],
+                                          notes=answers.get("notes"))
     except ValueError:
         return [Reply(turn.t("admin.cls_capacity_too_low", capacity=answers["capacity"],
                              taken=before.seats_taken)), *await overview(turn)]

@@ -103,6 +103,7 @@ async def test_sessions_add_edit_capacity_and_move(dispatcher, admin, sessionmak
     await admin.send("8h30")
     await admin.send("Hội trường Sở KH&CN, Tam Kỳ")
     await admin.send("2")
+    await admin.send("Mang theo máy tính xách tay")
     await admin.press("Xác nhận")
     assert "Đã thêm buổi #1" in admin.text() and "1 người đã đăng ký quan tâm" in admin.text()
     async with sessionmaker() as session:
@@ -121,6 +122,8 @@ async def test_sessions_add_edit_capacity_and_move(dispatcher, admin, sessionmak
         notices = (await session.execute(select(OutboxMessage.text))).scalars().all()
     assert sum("đã được dời sang" in text for text in notices) == 1
     assert sum("đã có chỗ cho bạn" in text for text in notices) == 1  # the interest was seated
+    async with sessionmaker() as session:
+        assert (await session.get(ClassSession, 1)).notes == "Mang theo máy tính xách tay"
     assert await audit_actions(sessionmaker) == ["session_add", "session_edit"]
 
 

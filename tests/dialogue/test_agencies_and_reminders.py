@@ -176,6 +176,7 @@ async def test_class_reminders_before_and_on_the_day(dispatcher, sessionmaker, c
     by_chat = {r.chat_id: r for r in rows}
     assert len(rows) == 2
     assert "ngày mai" in by_chat["seated"].text and "2 người" in by_chat["seated"].text
+    assert "Lưu ý" not in by_chat["seated"].text  # nothing to bring was invented
     assert by_chat["seated"].buttons[0][0][1] == "myreg:x:1"
     assert "danh sách chờ số 1" in by_chat["waiting"].text
     async with sessionmaker.begin() as session:
@@ -226,3 +227,16 @@ async def test_help_is_forwarded_to_admins_and_unlink_works(make_dispatcher, ses
     await officer.press("Hủy liên kết")
     await officer.press("Có, hủy liên kết")
     assert "Đã hủy liên kết" in officer.text()
+
+
+async def test_the_reminder_carries_the_notes_an_admin_wrote(dispatcher, sessionmaker, clock,
+                                                            planner):
+    clock.now = local(2026, 12, 1, 9)
+    info = await add_session(sessionmaker, clock, "lop1", capacity=5, days=3)
+    async with sessionmaker.begin() as session:
+        (await session.get(ClassSession, info.id)).notes = "Mang theo máy tính xách tay"
+    await register(FakeChat(dispatcher, "a"), tax_code=valid_tax_code(9))
+    async with sessionmaker.begin() as session:
+        await planner.run(session, local(2026, 12, 3, 7, 45))
+    rows = await outbox_rows(sessionmaker)
+    assert "Lưu ý của Sở: Mang theo máy tính xách tay" in rows[0].text
