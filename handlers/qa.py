@@ -48,6 +48,14 @@ _NEUTRAL = _words(
     "biet bao can de do doc dau gio gui hoi khi lam lay len luc mo muon nao nhieu nhu o phai"
     " ra sao the them tim tu ve xem"
 )
+# Topics people ask chatbots about that the plan never covers (the issue names weather,
+# football and loans): a question on one of them is out of scope, whatever plan words it
+# shares ("kết quả bóng đá" is not "báo cáo kết quả"). Folded word pairs.
+_OFF_TOPIC = frozenset(
+    tuple(p.split())
+    for p in ("thoi tiet", "bong da", "gia vang", "ty gia", "xo so", "chung khoan",
+              "lai suat", "vay von", "vay tien", "the thao", "ca si", "phim anh")
+)
 # Greetings and thanks that often open a real question ("chào ad, cho hỏi …").
 _COURTESY = tuple(
     tuple(p.split())
@@ -205,6 +213,8 @@ class QaIndex:
         tokens = _drop_courtesy(tokens.split())
         if all(t in _STOP or t in _NEUTRAL for t in tokens):
             return NO_MATCH  # "dạ", "ở đâu", "gì": nothing to look up
+        if _OFF_TOPIC & set(zip(tokens, tokens[1:], strict=False)):
+            return NO_MATCH
         scores = self._scores(tokens)
         order = sorted(range(len(scores)), key=scores.__getitem__, reverse=True)
         best = order[0]

@@ -38,3 +38,10 @@ async def test_a_class_answer_shows_the_schedule_an_admin_entered(chat, sessionm
     await add_session(sessionmaker, clock, "lop1", capacity=30)
     await chat.send("lop nang cao nhan thuc nang suat chat luong")
     assert "Hội trường Sở KH&CN" in chat.text() and "còn 30/30 chỗ" in chat.text()
+
+
+async def test_weather_football_and_loans_never_get_a_plan_fact(chat):
+    for question in ("thời tiết Tam Kỳ ngày mai", "ket qua bong da Viet Nam toi qua",
+                     "lai suat vay von ngan hang bao nhieu", "giá vàng hôm nay"):
+        await chat.send(question)
+        assert "chưa tìm thấy câu trả lời" in chat.text(), question
