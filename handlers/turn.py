@@ -1,6 +1,6 @@
 """Channel-neutral turn types. Standard library only: adapters and handlers both depend on them."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the strictest of our channels
@@ -96,3 +96,19 @@ def menu_of(replies: list[Reply]) -> tuple[list[Button], bool]:
     with_buttons = [reply for reply in replies if reply.buttons]
     buttons = [button for reply in with_buttons for button in reply.all_buttons()]
     return buttons, all(reply.numbered for reply in with_buttons)
+
+
+def merged(replies: list[Reply], limit: int) -> list[Reply]:
+    """Fewer messages to read: a plain reply (no buttons, file or phone request) joins the
+    reply after it, as long as the text stays within ``limit`` characters."""
+    result: list[Reply] = []
+    for reply in replies:
+        previous = result[-1] if result else None
+        plain = previous is not None and not (
+            previous.buttons or previous.document or previous.ask_phone or previous.replace
+        )
+        if plain and len(previous.text) + 2 + len(reply.text) <= limit:
+            result[-1] = replace(reply, text=type(reply.text)(previous.text + "\n\n" + reply.text))
+        else:
+            result.append(reply)
+    return result

@@ -29,7 +29,7 @@ from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.text import split_text
 from bot.wiring import Core
-from handlers.turn import Incoming, Reply
+from handlers.turn import Incoming, Reply, merged
 from storage import contacts
 
 log = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class TelegramChannel:
             r.ask_phone for r in replies
         )
         sent: list[str] = []
-        for reply in replies:
+        for reply in merged(replies, MAX_TEXT):
             chunks = split_text(reply.text, MAX_TEXT) or [" "]
             for index, chunk in enumerate(chunks):
                 markup = self._markup(reply) if index == len(chunks) - 1 else None

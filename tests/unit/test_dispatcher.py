@@ -84,3 +84,14 @@ async def test_state_survives_a_new_dispatcher(make_dispatcher, clock):
 def test_incoming_is_neutral():
     incoming = Incoming(channel="console", user_id="1", chat_id="1", text="hi")
     assert incoming.payload is None and incoming.update_id is None
+
+
+def test_plain_replies_join_the_next_one_within_the_limit():
+    from handlers.turn import Button, merged
+
+    first, menu = Reply("Xin chào"), Reply("Bạn muốn làm gì?", ((Button("Menu", "menu"),),))
+    joined = merged([first, menu], 4096)
+    assert len(joined) == 1 and joined[0].text == "Xin chào\n\nBạn muốn làm gì?"
+    assert joined[0].buttons == menu.buttons
+    assert len(merged([Reply("x" * 4000), menu], 4096)) == 2  # too long together
+    assert len(merged([menu, first], 4096)) == 2  # buttons stay on their own message
