@@ -93,5 +93,5 @@ def test_plain_replies_join_the_next_one_within_the_limit():
     joined = merged([first, menu], 4096)
     assert len(joined) == 1 and joined[0].text == "Xin chào\n\nBạn muốn làm gì?"
     assert joined[0].buttons == menu.buttons
-    assert len(merged([Reply("x" * 4000), menu], 4096)) == 2  # too long together
+    assert len(merged([Reply("x" * 4090), menu], 4096)) == 2  # too long together
     assert len(merged([menu, first], 4096)) == 2  # buttons stay on their own message
