@@ -68,7 +68,7 @@ async def claim_due(
                 (OutboxMessage.status == "sending") & (OutboxMessage.lease_until < now),
             ),
         )
-        .order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .order_by(OutboxMessage.priority, OutboxMessage.id)  # a due retry keeps its place
         .limit(limit)
         # several senders on PostgreSQL share the work; SQLite ignores this
         .with_for_update(skip_locked=True)
