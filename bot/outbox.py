@@ -3,13 +3,14 @@ backs off on failures, marks unreachable contacts, and alerts admins about what 
 
 Delivery is at least once: a row is leased while it is being sent; if the process dies before
 the row is marked sent, the lease runs out and the row is sent again — the only case where a
-person can get a message twice.
+person can get a message twice. A batch is sent concurrently and recorded in one transaction.
 """
 
 import asyncio
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.channels.base import (
@@ -33,20 +34,32 @@ from storage.outbox import OutboxItem
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(hours=1)
-PARALLEL_SENDS = 20  # rows sent at once; also the most that can repeat after a crash
+BATCH = 20  # rows sent at once, then recorded together: the most that can repeat after a crash
+
+
+@dataclass
+class Outcome:
+    """What happened to one row, recorded with the rest of its batch."""
+
+    item: OutboxItem
+    status: str | None = None  # the row is closed with this status…
+    retry_at: datetime | None = None  # …or goes back to the queue until then
+    error: str | None = None
+    count_attempt: bool = False
+    alert: bool = False  # the admins are told the row was given up
+    choices: Reply | None = None  # remembered as the person's menu (text-only channels)
 
 
 class OutboxSender:
     def __init__(
         self, core: Core, channels: dict[str, Channel], calendar: WorkCalendar,
-        clock: Callable[[], datetime] = utcnow, batch: int = 50, parallel: int = PARALLEL_SENDS,
+        clock: Callable[[], datetime] = utcnow, batch: int = BATCH,
     ):
         self.core = core
         self.channels = channels
         self.calendar = calendar
         self.clock = clock
         self.batch = batch
-        self._parallel = asyncio.Semaphore(parallel)
 
     async def drain(self, max_batches: int = 1000) -> int:
         """Send everything that is due now; returns how many rows were handled."""
@@ -57,49 +70,54 @@ class OutboxSender:
                                                self.batch)
             if not items:
                 break
-            await asyncio.gather(*(self._guarded(item) for item in items))
+            await self._record(await asyncio.gather(*(self._guarded(i) for i in items)))
             handled += len(items)
         return handled
 
-    async def _guarded(self, item: OutboxItem) -> None:
-        async with self._parallel:
-            try:
-                await self._send(item)
-            except Exception:  # one bad row must not stop the batch; it is retried later
-                log.exception("outbox row %s could not be processed", item.id)
-                await self._failed(item, "internal error")
+    async def _guarded(self, item: OutboxItem) -> Outcome:
+        try:
+            return await self._attempt(item)
+        except Exception:  # one bad row must not stop the batch; it is retried later
+            log.exception("outbox row %s could not be processed", item.id)
+            return self._failure(item, "internal error")
 
-    async def _send(self, item: OutboxItem) -> None:
+    async def _attempt(self, item: OutboxItem) -> Outcome:
         now = self.clock()
         if await self._moot(item):
-            return await self._finish(item, "cancelled", "moot")
+            return Outcome(item, status="cancelled", error="moot")
         if item.office_hours:
             opening = self.calendar.next_opening(now)
             if opening > now:
-                return await self._retry(item, opening, "outside office hours", count=False)
+                return Outcome(item, retry_at=opening, error="outside office hours")
         reply = Reply(Safe(item.text), tuple(
             tuple(Button(label, payload) for label, payload in row) for row in item.buttons
         ))
+        channel = self.channels[item.channel]
         try:
-            await self.channels[item.channel].send(item.chat_id, [reply], bulk=True,
-                                                   priority=item.priority)
+            await channel.send(item.chat_id, [reply], bulk=True, priority=item.priority)
         except Unreachable:
-            await self._finish(item, "unreachable", "blocked or deleted")
+            return Outcome(item, status="unreachable", error="blocked or deleted")
         except RetryLater as flood:
-            await self._retry(item, now + timedelta(seconds=flood.seconds), "retry after",
-                              count=False)
+            return Outcome(item, retry_at=now + timedelta(seconds=flood.seconds),
+                           error="retry after")
         except OutsideWindow:
-            if item.topic and item.topic.startswith("bc:"):  # counted in the broadcast report
-                await self._finish(item, "outside_window", "outside window")
-            else:
-                await self._give_up(item, "outside window", status="outside_window")
+            # a broadcast counts these in its report; anything else is worth an alert
+            broadcast = bool(item.topic and item.topic.startswith("bc:"))
+            return Outcome(item, status="outside_window", error="outside window",
+                           alert=not broadcast)
         except Rejected as problem:
-            await self._give_up(item, f"rejected: {problem}")
+            return Outcome(item, status="failed", error=f"rejected: {problem}", alert=True)
         except (TemporaryFailure, OSError) as problem:
-            await self._failed(item, type(problem).__name__)
-        else:
-            text_only = getattr(self.channels[item.channel], "text_only", False)
-            await self._finish(item, "sent", choices=reply if text_only else None)
+            return self._failure(item, type(problem).__name__)
+        text_only = getattr(channel, "text_only", False)
+        return Outcome(item, status="sent", choices=reply if text_only else None)
+
+    def _failure(self, item: OutboxItem, error: str) -> Outcome:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            return Outcome(item, status="failed", error=error, count_attempt=True, alert=True)
+        delay = min(timedelta(seconds=5 * 2**item.attempts), MAX_BACKOFF)
+        delay *= random.uniform(0.8, 1.2)  # jitter, so retries do not arrive in lockstep
+        return Outcome(item, retry_at=self.clock() + delay, error=error, count_attempt=True)
 
     async def _moot(self, item: OutboxItem) -> bool:
         """A deadline reminder to an agency that has since acknowledged it."""
@@ -110,42 +128,38 @@ class OutboxSender:
             done = await agencies.acknowledgements(session, int(deadline_id))
         return agency_id in done
 
-    async def _failed(self, item: OutboxItem, error: str) -> None:
-        delay = min(timedelta(seconds=5 * 2**item.attempts), MAX_BACKOFF)
-        delay *= random.uniform(0.8, 1.2)  # jitter, so retries do not arrive in lockstep
-        attempts = await self._retry(item, self.clock() + delay, error, count=True)
-        if attempts >= MAX_ATTEMPTS:
-            await self._give_up(item, error)
-
-    async def _give_up(self, item: OutboxItem, error: str, status: str = "failed") -> None:
-        await self._finish(item, status, error)
-        text = self.core.texts("reminders.failed_alert", count=1, channel=item.channel,
-                               chat=item.chat_id)
+    async def _record(self, outcomes: list[Outcome]) -> None:
+        now = self.clock()
         async with self.core.sessionmaker.begin() as session:
-            await notify_admins(session, self.core.config, f"failed:{item.id}", text,
-                                self.clock())
+            for outcome in outcomes:
+                item = outcome.item
+                if outcome.retry_at is not None:
+                    await outbox.retry_at(session, item.id, outcome.retry_at, outcome.error,
+                                          outcome.count_attempt)
+                    continue
+                await outbox.finish(session, item.id, outcome.status, now, outcome.error,
+                                    outcome.count_attempt)
+                if item.contact_id is not None and outcome.status == "unreachable":
+                    person = await contacts.get(session, item.contact_id)
+                    await contacts.mark_unreachable(session, person.channel, person.chat_id,
+                                                    now)
+                if item.contact_id is not None and outcome.choices is not None:
+                    await self._remember(session, item, outcome.choices, now)
+                if outcome.alert:
+                    text = self.core.texts("reminders.failed_alert", count=1,
+                                           channel=item.channel, chat=item.chat_id)
+                    await notify_admins(session, self.core.config, f"failed:{item.id}", text,
+                                        now)
 
-    async def _finish(
-        self, item: OutboxItem, status: str, error: str | None = None,
-        choices: Reply | None = None,
-    ) -> None:
-        async with self.core.sessionmaker.begin() as session:
-            await outbox.finish(session, item.id, status, self.clock(), error)
-            if choices is not None and choices.buttons and item.contact_id is not None:
-                # on a text-only channel typing "1" or a label must answer this message, as
-                # tapping does elsewhere: its choices become the person's last menu
-                buttons, numbered = menu_of([choices])
-                person = await contacts.get(session, item.contact_id)
-                key = ConversationKey(person.channel, person.chat_id, person.user_id)
-                await conversations.remember_menu(
-                    session, key, [[b.label, b.payload] for b in buttons], numbered,
-                    self.clock(),
-                )
-            if status == "unreachable" and item.contact_id is not None:
-                person = await contacts.get(session, item.contact_id)
-                await contacts.mark_unreachable(session, person.channel, person.chat_id,
-                                                self.clock())
-
-    async def _retry(self, item: OutboxItem, when: datetime, error: str, count: bool) -> int:
-        async with self.core.sessionmaker.begin() as session:
-            return await outbox.retry_at(session, item.id, when, error, count)
+    @staticmethod
+    async def _remember(session, item: OutboxItem, choices: Reply, now: datetime) -> None:
+        """On a text-only channel typing "1" or a label must answer this message, as tapping
+        does elsewhere: its choices become the person's last menu."""
+        buttons, numbered = menu_of([choices])
+        if not buttons:
+            return
+        person = await contacts.get(session, item.contact_id)
+        key = ConversationKey(person.channel, person.chat_id, person.user_id)
+        await conversations.remember_menu(
+            session, key, [[b.label, b.payload] for b in buttons], numbered, now
+        )

@@ -17,7 +17,7 @@ def ensure_sqlite_dir(url: str) -> None:
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     """Build the async engine for ``url`` (SQLite by default, PostgreSQL by URL)."""
     ensure_sqlite_dir(url)
-    if make_url(url).get_backend_name() == "sqlite":
+    if make_url(url).get_backend_name() == "sqlite" and "poolclass" not in kwargs:
         # SQLite has one writer at a time. One pooled connection makes transactions queue in
         # order in the pool instead of sleeping in SQLite's busy handler in no order.
         kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120, **kwargs}

@@ -81,11 +81,13 @@ async def claim_due(
 
 
 async def finish(
-    session: AsyncSession, item_id: int, status: str, now: datetime, error: str | None = None
+    session: AsyncSession, item_id: int, status: str, now: datetime, error: str | None = None,
+    count_attempt: bool = False,
 ) -> None:
     """Close a row: sent, unreachable, failed, cancelled or outside_window."""
     row = await session.get(OutboxMessage, item_id)
     row.status, row.lease_until, row.last_error = status, None, error
+    row.attempts += count_attempt
     if status == "sent":
         row.sent_at = now
     await session.flush()

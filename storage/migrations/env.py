@@ -3,6 +3,7 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy.pool import NullPool
 
 from storage.db import create_engine
 from storage.models import Base
@@ -19,7 +20,8 @@ def _run(connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(context.config.get_main_option("sqlalchemy.url"))
+    # no pool: the connection is closed when the migration ends, before its event loop does
+    engine = create_engine(context.config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -12,7 +12,7 @@ from pathlib import Path
 from aiohttp.test_utils import unused_port
 from sqlalchemy import func, select
 
-from bot.outbox import PARALLEL_SENDS
+from bot.outbox import BATCH
 from storage import contacts, outbox
 from storage.db import create_engine, create_sessionmaker
 from storage.models import OutboxMessage
@@ -69,7 +69,7 @@ async def drain_kill_restart(tg: FakeTelegram, db_url: str, tmp_path: Path) -> N
     counts = delivered(tg)
     duplicates = sum(n - 1 for n in counts.values())
     assert len(counts) == ROWS
-    assert duplicates <= PARALLEL_SENDS  # only sends in flight at the kill can repeat
+    assert duplicates <= BATCH  # only sends in flight at the kill can repeat
     async with sessionmaker() as session:
         status = dict((await session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
@@ -77,4 +77,4 @@ async def drain_kill_restart(tg: FakeTelegram, db_url: str, tmp_path: Path) -> N
     await engine.dispose()
     # a row whose send was in flight stays leased until its lease runs out, then goes again
     assert status.get("sent", 0) + status.get("sending", 0) == ROWS
-    assert status.get("sending", 0) <= PARALLEL_SENDS
+    assert status.get("sending", 0) <= BATCH

@@ -404,24 +404,28 @@ class FakeZaloOA(Watched):
         self, user_id: str, event_name: str, **fields: Any
     ) -> tuple[dict[str, Any], int]:
         self._check_can_post()  # before any state changes
-        self._user(user_id).last_interaction = self.now()
-        event = self._event(user_id, event_name)
+        moment = self.now()  # one reading: the event's timestamp is the interaction time
+        self._user(user_id).last_interaction = moment
+        event = self._event(user_id, event_name, moment)
         if "message" in fields:
             fields["message"] = {**fields["message"], "msg_id": secrets.token_hex(10)}
         event.update(fields)
         return await self._post_signed(event)
 
-    def _event(self, user_id: str, event_name: str) -> dict[str, Any]:
+    def _event(
+        self, user_id: str, event_name: str, moment: datetime | None = None
+    ) -> dict[str, Any]:
         user = self._user(user_id)
+        stamp = _ms(moment or self.now())
         event: dict[str, Any] = {"app_id": self.app_id, "user_id_by_app": user.user_id_by_app}
         if event_name in ("follow", "unfollow"):
             event = {"oa_id": self.oa_id, **event, "event_name": event_name}
             event["source"] = "oa_profile"
-            event["timestamp"] = _ms(self.now())
+            event["timestamp"] = stamp
             event["follower"] = {"id": user_id}
             return event
         event["event_name"] = event_name
-        event["timestamp"] = _ms(self.now())
+        event["timestamp"] = stamp
         event["sender"] = {"id": user_id}
         event["recipient"] = {"id": self.oa_id}
         return event
