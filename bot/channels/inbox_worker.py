@@ -32,10 +32,19 @@ class InboxWorker:
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._in_flight: dict[int, asyncio.Task] = {}
+        self._storing: set[asyncio.Future] = set()
         self._slots = asyncio.Semaphore(parallel)
 
     async def store(self, updates: list[tuple[str, dict]]) -> int:
-        """Record updates (update id, raw payload); returns how many were new."""
+        """Record updates (update id, raw payload); returns how many were new. Shielded: a
+        poller cancelled while storing does not leave the platform's updates half stored, and
+        stop() waits for the write to end."""
+        writing = asyncio.ensure_future(self._write(updates))
+        self._storing.add(writing)
+        writing.add_done_callback(self._storing.discard)
+        return await asyncio.shield(writing)
+
+    async def _write(self, updates: list[tuple[str, dict]]) -> int:
         now, new = datetime.now(UTC), 0
         async with self.core.sessionmaker.begin() as session:
             for update_id, data in updates:
@@ -47,7 +56,9 @@ class InboxWorker:
         self._task = asyncio.create_task(self._run(), name=f"{self.channel}-inbox")
 
     async def stop(self) -> None:
-        """Let turns in progress finish; stored updates not yet handled wait for next start."""
+        """Let writes and turns in progress finish; stored updates not yet handled wait for
+        the next start."""
+        await asyncio.gather(*self._storing, return_exceptions=True)
         self._stopping = True
         self._wake.set()
         if self._task is not None:

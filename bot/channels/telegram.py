@@ -89,7 +89,6 @@ class TelegramChannel:
         self.secret = secret.get_secret_value() if secret else None
         self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
         self._poller: asyncio.Task | None = None
-        self._storing: asyncio.Task | None = None
         self._phone_keyboard: set[str] = set()  # chats showing the share-phone keyboard
 
     # -- life cycle -------------------------------------------------------------------------
@@ -111,8 +110,6 @@ class TelegramChannel:
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
-        if self._storing is not None:
-            await asyncio.gather(self._storing, return_exceptions=True)
         await self.inbox.stop()
         await self.bot.shutdown()
 
@@ -157,11 +154,7 @@ class TelegramChannel:
                 backoff = min(backoff * 2, 60)
                 continue
             if updates:
-                # shielded: a stop while storing must not leave half a transaction behind
-                self._storing = asyncio.ensure_future(
-                    self.inbox.store([(str(u.update_id), u.to_dict()) for u in updates])
-                )
-                await asyncio.shield(self._storing)
+                await self.inbox.store([(str(u.update_id), u.to_dict()) for u in updates])
                 offset = updates[-1].update_id + 1  # confirmed only now that they are stored
 
     async def _to_incoming(self, data: dict) -> Incoming | None:

@@ -97,7 +97,6 @@ class ZaloBotChannel:
         self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
         self.http: aiohttp.ClientSession | None = None
         self._poller: asyncio.Task | None = None
-        self._storing: asyncio.Future | None = None
 
     # -- life cycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -112,8 +111,6 @@ class ZaloBotChannel:
         if self._poller is not None:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
-        if self._storing is not None:
-            await asyncio.gather(self._storing, return_exceptions=True)
         await self.inbox.stop()
         if self.http is not None:
             await self.http.close()
@@ -191,9 +188,7 @@ class ZaloBotChannel:
         updates = result if isinstance(result, list) else [result]
         keyed = [(key, u) for u in updates if isinstance(u, dict) and (key := update_key(u))]
         if keyed:
-            # shielded: a stop while storing must not lose the update Zalo already handed out
-            self._storing = asyncio.ensure_future(self.inbox.store(keyed))
-            await asyncio.shield(self._storing)
+            await self.inbox.store(keyed)  # kept even if polling stops meanwhile
 
     async def _to_incoming(self, update: dict) -> Incoming | None:
         return to_incoming(update)
