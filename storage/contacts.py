@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact
@@ -71,3 +71,11 @@ async def mark_unreachable(
     for row in (await session.execute(query)).scalars():
         row.unreachable_at = now
     await session.flush()
+
+
+async def last_seen(session: AsyncSession, channel: str, chat_id: str) -> datetime | None:
+    """When the person in ``chat_id`` last wrote (to the minute); None if never."""
+    return await session.scalar(
+        select(func.max(Contact.last_seen_at))
+        .where(Contact.channel == channel, Contact.chat_id == chat_id)
+    )

@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from aiohttp import web
-from sqlalchemy import func, select
 
 from bot.channels.base import (
     OutsideWindow,
@@ -31,7 +30,7 @@ from bot.channels.zalo.oa_tokens import OATokens
 from bot.wiring import Core
 from handlers.dispatcher import utcnow
 from handlers.turn import MAX_PAYLOAD_BYTES, Incoming, Reply
-from storage.models import Contact
+from storage import contacts
 
 log = logging.getLogger(__name__)
 CHANNEL = "zalo"
@@ -193,10 +192,7 @@ class ZaloOAChannel:
 
     async def _check_window(self, chat_id: str, priority: int) -> None:
         async with self.core.sessionmaker() as session:
-            last_seen = await session.scalar(
-                select(func.max(Contact.last_seen_at))
-                .where(Contact.channel == CHANNEL, Contact.chat_id == chat_id)
-            )
+            last_seen = await contacts.last_seen(session, CHANNEL, chat_id)
         age = self.clock() - last_seen if last_seen is not None else None
         if age is None or age > CS_WINDOW:
             raise OutsideWindow("no interaction within 7 days")
