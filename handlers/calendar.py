@@ -55,6 +55,3 @@ class WorkCalendar:
         while not self.is_working_day(day):
             day += timedelta(days=1)
         return self.opening(day)
-
-    def holiday_name(self, day: date) -> str | None:
-        return self._holidays.get(day)

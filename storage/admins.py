@@ -1,20 +1,11 @@
 """Admins added from the chat, and the audit log of every admin action."""
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Admin, AuditEntry
-
-
-@dataclass(frozen=True)
-class AuditRecord:
-    actor: str
-    action: str
-    detail: dict
-    at: datetime
 
 
 async def added_admins(session: AsyncSession) -> set[str]:
@@ -45,8 +36,3 @@ async def audit(
     session.add(AuditEntry(actor=actor, action=action, detail=detail, at=now))
     await session.flush()
 
-
-async def audit_log(session: AsyncSession, limit: int = 100) -> list[AuditRecord]:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-    return [AuditRecord(e.actor, e.action, e.detail, e.at)
-            for e in (await session.execute(query)).scalars()]
