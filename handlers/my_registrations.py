@@ -97,8 +97,7 @@ async def _act(turn: Turn, action: str, ident: int | None) -> list[Reply]:
     if action == "e":
         answers = {**reg.fields, "reg_id": reg.id}
         return await runner.start(turn, EDIT_FORM, answers)
-    title = next(c.title for c in await registrations.classes(turn.session)
-                 if c.id == reg.class_id)
+    title = await registrations.class_title(turn.session, reg.class_id)
     if action == "x":
         return [_confirm(turn, "myreg.confirm_cancel", "myreg.yes_cancel", f"myreg:xy:{ident}",
                          code=reg.code, title=title)]

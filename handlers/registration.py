@@ -120,8 +120,8 @@ async def _save_edit(turn: Turn, answers: dict) -> list[Reply]:
         await repo.update_fields(turn.session, registration.id, answers, turn.now)
     except repo.DuplicateRegistration:
         contact = await consent.department_contact(turn)
-        info = next(c for c in await repo.classes(turn.session) if c.id == registration.class_id)
-        text = turn.t("registration.duplicate_other", title=info.title, contact=contact)
+        title = await repo.class_title(turn.session, registration.class_id)
+        text = turn.t("registration.duplicate_other", title=title, contact=contact)
         return [Reply(text, after_registration_buttons(turn))]
     return [Reply(turn.t("registration.updated", code=registration.code),
                   after_registration_buttons(turn))]

@@ -183,7 +183,7 @@ async def notify_session_change(
     """Tell each registrant once that their session moved or was cancelled (the dedupe key
     holds the new time, so moving it again tells them again)."""
     row = await session.get(ClassSession, session_id)
-    title = next(c.title for c in await regs.classes(session) if c.id == row.class_id)
+    title = await regs.class_title(session, row.class_id)
     kind = "cancelled" if row.cancelled else "moved"
     added = 0
     for registration in await _registrants(session, session_id):

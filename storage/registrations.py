@@ -63,6 +63,10 @@ async def classes(session: AsyncSession) -> list[ClassInfo]:
     return [ClassInfo(c.id, c.code, c.prefix, c.title) for c in rows.scalars()]
 
 
+async def class_title(session: AsyncSession, class_id: int) -> str:
+    return await session.scalar(select(TrainingClass.title).where(TrainingClass.id == class_id))
+
+
 async def class_by_code(session: AsyncSession, code: str) -> ClassInfo | None:
     return next((c for c in await classes(session) if c.code == code), None)
 
