@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact
@@ -20,27 +20,39 @@ class ContactRef:
     display_name: str | None
 
 
+# touch runs on every turn: plain table statements built once (see storage.conversations)
+_TABLE = Contact.__table__
+_FIND = select(_TABLE).where(
+    _TABLE.c.channel == bindparam("channel"), _TABLE.c.user_id == bindparam("user_id")
+)
+_INSERT = insert(_TABLE).returning(_TABLE.c.id)
+_REFRESH = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+    .values(chat_id=bindparam("new_chat_id"), display_name=bindparam("new_name"),
+            last_seen_at=bindparam("now"), unreachable_at=None)
+)
+
+
 async def touch(
     session: AsyncSession, channel: str, user_id: str, chat_id: str,
     display_name: str | None, now: datetime,
 ) -> ContactRef:
     """Create or refresh the contact of a person who just wrote; a reply makes them reachable."""
-    query = select(Contact).where(Contact.channel == channel, Contact.user_id == user_id)
-    row = (await session.execute(query)).scalar_one_or_none()
+    row = (await session.execute(_FIND, {"channel": channel, "user_id": user_id})).one_or_none()
     if row is None:
-        row = Contact(
-            channel=channel, user_id=user_id, chat_id=chat_id, display_name=display_name,
-            created_at=now, last_seen_at=now,
-        )
-        session.add(row)
-    elif _changed(row, chat_id, display_name, now):
-        row.chat_id, row.last_seen_at, row.unreachable_at = chat_id, now, None
-        row.display_name = display_name or row.display_name
-    await session.flush()
-    return ContactRef(row.id, row.channel, row.user_id, row.chat_id, row.display_name)
+        contact_id = await session.scalar(_INSERT, {
+            "channel": channel, "user_id": user_id, "chat_id": chat_id,
+            "display_name": display_name, "created_at": now, "last_seen_at": now,
+        })
+        return ContactRef(contact_id, channel, user_id, chat_id, display_name)
+    name = display_name or row.display_name
+    if _changed(row, chat_id, display_name, now):
+        await session.execute(_REFRESH, {"row_id": row.id, "new_chat_id": chat_id,
+                                         "new_name": name, "now": now})
+    return ContactRef(row.id, channel, user_id, chat_id, name)
 
 
-def _changed(row: Contact, chat_id: str, display_name: str | None, now: datetime) -> bool:
+def _changed(row, chat_id: str, display_name: str | None, now: datetime) -> bool:
     # the last interaction is kept to the minute: no write on every message of a conversation
     return (
         row.chat_id != chat_id or row.unreachable_at is not None

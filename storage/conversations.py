@@ -4,7 +4,7 @@ transaction so a crash and restart resume at the same step."""
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
@@ -52,10 +52,28 @@ class ConversationState:
         return cls(**known)
 
 
+# The dispatcher runs load and save on every turn: plain table statements built once (no ORM
+# unit of work, cached compilation) keep that cost low.
+_TABLE = Conversation.__table__
+_SELECT = (
+    select(_TABLE.c.id, _TABLE.c.state)
+    .where(_TABLE.c.channel == bindparam("channel"), _TABLE.c.chat_id == bindparam("chat_id"),
+           _TABLE.c.user_id == bindparam("user_id"))
+    # On PostgreSQL this row lock serialises one person's turns across bot instances;
+    # SQLite already serialises writers (BEGIN IMMEDIATE) and ignores it.
+    .with_for_update()
+)
+_UPDATE = (
+    update(_TABLE).where(_TABLE.c.id == bindparam("row_id"))
+    .values(state=bindparam("new_state"), updated_at=bindparam("now"))
+)
+_INSERT = insert(_TABLE)
+
+
 async def load(session: AsyncSession, key: ConversationKey) -> ConversationState:
     """Return the saved state for ``key``, or a fresh one."""
     row = await _row(session, key)
-    session.info[key] = row  # save() in the same transaction reuses it
+    session.info[key] = row.id if row else None  # save() in the same transaction reuses it
     return ConversationState.from_json(row.state) if row else ConversationState()
 
 
@@ -64,26 +82,23 @@ async def save(
 ) -> None:
     """Write ``state`` for ``key``; the caller's transaction commits it with the turn."""
     state.updated_at = now.isoformat()
-    data = asdict(state)
-    row = session.info.pop(key) if key in session.info else await _row(session, key)
-    if row is None:
-        session.add(Conversation(**asdict(key), state=data, updated_at=now))
+    await _write(session, key, asdict(state), now)
+
+
+async def _write(session: AsyncSession, key: ConversationKey, data: dict, now: datetime) -> None:
+    if key in session.info:
+        row_id = session.info.pop(key)
     else:
-        row.state = data
-        row.updated_at = now
-    await session.flush()
+        row = await _row(session, key)
+        row_id = row.id if row else None
+    if row_id is None:
+        await session.execute(_INSERT, {**asdict(key), "state": data, "updated_at": now})
+    else:
+        await session.execute(_UPDATE, {"row_id": row_id, "new_state": data, "now": now})
 
 
-async def _row(session: AsyncSession, key: ConversationKey) -> Conversation | None:
-    query = select(Conversation).where(
-        Conversation.channel == key.channel,
-        Conversation.chat_id == key.chat_id,
-        Conversation.user_id == key.user_id,
-    )
-    # On PostgreSQL this row lock serialises one person's turns across bot instances;
-    # SQLite already serialises writers (BEGIN IMMEDIATE) and ignores it.
-    query = query.with_for_update()
-    return (await session.execute(query)).scalar_one_or_none()
+async def _row(session: AsyncSession, key: ConversationKey):
+    return (await session.execute(_SELECT, asdict(key))).one_or_none()
 
 
 async def remember_menu(
@@ -92,9 +107,6 @@ async def remember_menu(
     """Record the choices of a message sent outside a turn (a reminder), so that typing "1"
     or its label answers it; the draft of a form and its pause clock are left alone."""
     row = await _row(session, key)
-    if row is None:
-        session.info[key] = None  # known absent: save() inserts without looking again
-        await save(session, key, ConversationState(menu=menu, menu_numbered=numbered), now)
-        return
-    row.state = {**row.state, "menu": menu, "menu_numbered": numbered}
-    await session.flush()
+    session.info[key] = row.id if row else None  # known: _write does not look again
+    state = {**row.state} if row else asdict(ConversationState())
+    await _write(session, key, {**state, "menu": menu, "menu_numbered": numbered}, now)

@@ -1,10 +1,12 @@
-"""Engine and session factory; SQLite gets WAL, foreign keys, a busy timeout and write locks."""
+"""Engine and session factory; SQLite gets WAL, foreign keys and write locks taken at BEGIN."""
 
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from storage import sqlite_on_loop
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -17,10 +19,14 @@ def ensure_sqlite_dir(url: str) -> None:
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     """Build the async engine for ``url`` (SQLite by default, PostgreSQL by URL)."""
     ensure_sqlite_dir(url)
-    if make_url(url).get_backend_name() == "sqlite" and "poolclass" not in kwargs:
-        # SQLite has one writer at a time. One pooled connection makes transactions queue in
-        # order in the pool instead of sleeping in SQLite's busy handler in no order.
-        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120, **kwargs}
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        kwargs = {"async_creator": sqlite_on_loop.connector(parsed.database or ":memory:"),
+                  **kwargs}
+        if "poolclass" not in kwargs:
+            # SQLite has one writer at a time. One pooled connection makes transactions queue
+            # in order in the pool instead of sleeping in SQLite's busy handler in no order.
+            kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120, **kwargs}
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
@@ -29,15 +35,14 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
     # pysqlite's own transaction handling starts DEFERRED transactions lazily, so two turns could
-    # both read and then fail to upgrade to a write lock. We take the write lock at BEGIN instead
+    # both read and then fail to upgrade to a write lock. Connections are opened in autocommit
+    # mode (storage.sqlite_on_loop) and we take the write lock at BEGIN instead
     # (https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl).
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

@@ -2,10 +2,22 @@
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
+
+# claim runs on every turn and store on every update: plain table statements built once
+_TABLE = InboxUpdate.__table__
+_CLAIM = (
+    update(_TABLE)
+    .where(_TABLE.c.channel == bindparam("in_channel"),
+           _TABLE.c.update_id == bindparam("in_update_id"),
+           _TABLE.c.status != "done")
+    .values(status="done", handled_at=bindparam("now"), payload=None)
+)
 
 
 async def claim(session: AsyncSession, channel: str, update_id: str, now: datetime) -> bool:
@@ -16,39 +28,36 @@ async def claim(session: AsyncSession, channel: str, update_id: str, now: dateti
     """
     # one statement for the usual case: a stored update being handled
     marked = await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.channel == channel, InboxUpdate.update_id == update_id,
-               InboxUpdate.status != "done")
-        .values(status="done", handled_at=now, payload=None)
-        .execution_options(synchronize_session=False)
+        _CLAIM, {"in_channel": channel, "in_update_id": update_id, "now": now}
     )
     if marked.rowcount:
         return True
     if await _row(session, channel, update_id) is not None:
         return False
-    session.add(
-        InboxUpdate(
-            channel=channel, update_id=update_id, status="done", received_at=now, handled_at=now,
-        )
-    )
-    await session.flush()
+    await _insert_new(session, [{
+        "channel": channel, "update_id": update_id, "status": "done", "payload": None,
+        "received_at": now, "handled_at": now,
+    }])
     return True
 
 
 async def store_pending(
-    session: AsyncSession, channel: str, update_id: str, payload: dict, now: datetime
-) -> bool:
-    """Store a raw update before acknowledging it to the platform; False if already known."""
-    if await _row(session, channel, update_id) is not None:
-        return False
-    session.add(
-        InboxUpdate(
-            channel=channel, update_id=update_id, status="pending", payload=payload,
-            received_at=now,
-        )
-    )
-    await session.flush()
-    return True
+    session: AsyncSession, channel: str, updates: list[tuple[str, dict]], now: datetime
+) -> None:
+    """Store raw updates (update id, payload) before acknowledging them to the platform; one
+    already known (a re-delivery) is left as it is."""
+    await _insert_new(session, [
+        {"channel": channel, "update_id": update_id, "status": "pending", "payload": payload,
+         "received_at": now, "handled_at": None}
+        for update_id, payload in updates
+    ])
+
+
+async def _insert_new(session: AsyncSession, rows: list[dict]) -> None:
+    """Insert ``rows``, skipping any whose (channel, update_id) is already stored."""
+    dialect = session.bind.dialect.name
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
+    await session.execute(insert(_TABLE).on_conflict_do_nothing(), rows)
 
 
 async def mark_failed(

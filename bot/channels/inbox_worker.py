@@ -35,8 +35,8 @@ class InboxWorker:
         self._storing: set[asyncio.Future] = set()
         self._slots = asyncio.Semaphore(parallel)
 
-    async def store(self, updates: list[tuple[str, dict]]) -> int:
-        """Record updates (update id, raw payload); returns how many were new. Shielded: a
+    async def store(self, updates: list[tuple[str, dict]]) -> None:
+        """Record updates (update id, raw payload); a re-delivered one is ignored. Shielded: a
         poller cancelled while storing does not leave the platform's updates half stored, and
         stop() waits for the write to end."""
         writing = asyncio.ensure_future(self._write(updates))
@@ -44,13 +44,10 @@ class InboxWorker:
         writing.add_done_callback(self._storing.discard)
         return await asyncio.shield(writing)
 
-    async def _write(self, updates: list[tuple[str, dict]]) -> int:
-        now, new = datetime.now(UTC), 0
+    async def _write(self, updates: list[tuple[str, dict]]) -> None:
         async with self.core.sessionmaker.begin() as session:
-            for update_id, data in updates:
-                new += await inbox.store_pending(session, self.channel, update_id, data, now)
+            await inbox.store_pending(session, self.channel, updates, datetime.now(UTC))
         self._wake.set()
-        return new
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"{self.channel}-inbox")
