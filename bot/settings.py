@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 KNOWN_CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
 
@@ -58,6 +60,19 @@ class Settings(BaseSettings):
     @classmethod
     def _dates_are_dd_mm_yyyy(cls, value: str) -> str:
         parse_days(value)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_url_is_a_plain_path(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            example = "sqlite+aiosqlite:///data/bot.db"
+            raise ValueError(f"không phải URL cơ sở dữ liệu, ví dụ {example}") from None
+        # SQLite connections are opened by storage.sqlite_on_loop from the file path alone
+        if backend == "sqlite" and "?" in value:
+            raise ValueError("với SQLite chỉ ghi đường dẫn tệp, không có tùy chọn sau '?'")
         return value
 
     @field_validator("timezone")

@@ -53,7 +53,9 @@ class ConversationState:
 
 
 # The dispatcher runs load and save on every turn: plain table statements built once (no ORM
-# unit of work, cached compilation) keep that cost low.
+# unit of work, cached compilation) keep that cost low. They bypass the session's identity map,
+# which is safe because no code holds these rows as ORM objects (contacts.touch likewise runs at
+# the start of a turn, before anything loads the Contact).
 _TABLE = Conversation.__table__
 _SELECT = (
     select(_TABLE.c.id, _TABLE.c.state)

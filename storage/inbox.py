@@ -32,13 +32,14 @@ async def claim(session: AsyncSession, channel: str, update_id: str, now: dateti
     )
     if marked.rowcount:
         return True
-    if await _row(session, channel, update_id) is not None:
-        return False
-    await _insert_new(session, [{
-        "channel": channel, "update_id": update_id, "status": "done", "payload": None,
-        "received_at": now, "handled_at": now,
-    }])
-    return True
+    # not stored before (a channel that hands messages straight to the dispatcher), or already
+    # handled: only the transaction that inserts the row may handle it
+    inserted = await session.execute(
+        _insert_or_skip(session).returning(_TABLE.c.id),
+        {"channel": channel, "update_id": update_id, "status": "done", "received_at": now,
+         "handled_at": now},
+    )
+    return inserted.first() is not None
 
 
 async def store_pending(
@@ -46,18 +47,17 @@ async def store_pending(
 ) -> None:
     """Store raw updates (update id, payload) before acknowledging them to the platform; one
     already known (a re-delivery) is left as it is."""
-    await _insert_new(session, [
+    await session.execute(_insert_or_skip(session), [
         {"channel": channel, "update_id": update_id, "status": "pending", "payload": payload,
          "received_at": now, "handled_at": None}
         for update_id, payload in updates
     ])
 
 
-async def _insert_new(session: AsyncSession, rows: list[dict]) -> None:
-    """Insert ``rows``, skipping any whose (channel, update_id) is already stored."""
-    dialect = session.bind.dialect.name
-    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
-    await session.execute(insert(_TABLE).on_conflict_do_nothing(), rows)
+def _insert_or_skip(session: AsyncSession):
+    """An INSERT that skips rows whose (channel, update_id) is already stored."""
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[session.bind.dialect.name]
+    return insert(_TABLE).on_conflict_do_nothing()
 
 
 async def mark_failed(

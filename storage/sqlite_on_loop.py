@@ -18,7 +18,8 @@ that would release it. Connections therefore have no busy timeout, and a stateme
 
 The objects below offer the part of aiosqlite's API that the dialect calls (see
 ``sqlalchemy.dialects.sqlite.aiosqlite``); they are passed as ``async_creator`` to
-``create_async_engine``.
+``create_async_engine``. Not offered: changing the isolation level through SQLAlchemy (the
+dialect reaches into aiosqlite's internals for it); transactions begin with BEGIN IMMEDIATE.
 """
 
 import asyncio
@@ -41,14 +42,21 @@ def connector(path: str) -> Callable[[], Any]:
     return connect
 
 
-async def _when_free(call: Callable, *args) -> Any:
-    """``call(*args)``, retried with growing asynchronous sleeps while the database is locked."""
+async def _when_free(
+    connection: sqlite3.Connection, call: Callable, *args, committing: bool = False
+) -> Any:
+    """``call(*args)``, retried with growing asynchronous sleeps while another connection holds
+    the write lock. Only a statement that starts a transaction, or a COMMIT, is retried: inside
+    a transaction SQLite advises rolling back instead (the turn then fails and is answered with
+    an apology). Retrying is safe there because a refused BEGIN or COMMIT changed nothing."""
     deadline, pause = time.monotonic() + BUSY_WAIT, 0.001
+    outside = not connection.in_transaction
     while True:
         try:
             return call(*args)
         except sqlite3.OperationalError as problem:
-            if "locked" not in str(problem) or time.monotonic() + pause > deadline:
+            busy = problem.sqlite_errorname == "SQLITE_BUSY"
+            if not (busy and (outside or committing)) or time.monotonic() + pause > deadline:
                 raise
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.05)
@@ -57,6 +65,7 @@ async def _when_free(call: Callable, *args) -> Any:
 class OnLoopCursor:
     def __init__(self, raw: sqlite3.Cursor):
         self._raw = raw
+        self._connection = raw.connection
 
     @property
     def description(self):
@@ -71,11 +80,11 @@ class OnLoopCursor:
         return self._raw.lastrowid
 
     async def execute(self, sql: str, parameters: Any = ()) -> "OnLoopCursor":
-        await _when_free(self._raw.execute, sql, parameters)
+        await _when_free(self._connection, self._raw.execute, sql, parameters)
         return self
 
     async def executemany(self, sql: str, parameters: Iterable[Any]) -> "OnLoopCursor":
-        await _when_free(self._raw.executemany, sql, parameters)
+        await _when_free(self._connection, self._raw.executemany, sql, parameters)
         return self
 
     async def fetchone(self):
@@ -109,7 +118,7 @@ class OnLoopConnection:
         self._raw.create_function(*args, **kwargs)
 
     async def commit(self) -> None:
-        await _when_free(self._raw.commit)
+        await _when_free(self._raw, self._raw.commit, committing=True)
 
     async def rollback(self) -> None:
         self._raw.rollback()

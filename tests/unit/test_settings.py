@@ -39,7 +39,8 @@ def test_admin_ids_are_parsed_per_channel(monkeypatch):
 @pytest.mark.parametrize(
     ("name", "value"),
     [("WEB_PORT", "tám nghìn"), ("ADMIN_IDS", "123"), ("TIMEZONE", "Mars/Base"),
-     ("LOG_LEVEL", "LOUD")],
+     ("LOG_LEVEL", "LOUD"), ("DATABASE_URL", "sqlite+aiosqlite:///bot.db?mode=ro"),
+     ("DATABASE_URL", "bot.db")],
 )
 def test_a_bad_value_names_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
