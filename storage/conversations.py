@@ -110,5 +110,5 @@ async def remember_menu(
     or its label answers it; the draft of a form and its pause clock are left alone."""
     row = await _row(session, key)
     session.info[key] = row.id if row else None  # known: _write does not look again
-    state = {**row.state} if row else asdict(ConversationState())
+    state = row.state if row else asdict(ConversationState())
     await _write(session, key, {**state, "menu": menu, "menu_numbered": numbered}, now)

@@ -18,18 +18,17 @@ def ensure_sqlite_dir(url: str) -> None:
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:
     """Build the async engine for ``url`` (SQLite by default, PostgreSQL by URL)."""
-    ensure_sqlite_dir(url)
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        kwargs = {"async_creator": sqlite_on_loop.connector(parsed.database or ":memory:"),
-                  **kwargs}
-        if "poolclass" not in kwargs:
-            # SQLite has one writer at a time. One pooled connection makes transactions queue
-            # in order in the pool instead of sleeping in SQLite's busy handler in no order.
-            kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120, **kwargs}
+    if parsed.get_backend_name() != "sqlite":
+        return create_async_engine(url, **kwargs)
+    ensure_sqlite_dir(url)
+    kwargs = {"async_creator": sqlite_on_loop.connector(parsed.database or ":memory:"), **kwargs}
+    if "poolclass" not in kwargs:
+        # SQLite has one writer at a time. One pooled connection makes transactions queue in
+        # order in the pool instead of waiting for the write lock in no order.
+        kwargs = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 120, **kwargs}
     engine = create_async_engine(url, **kwargs)
-    if engine.dialect.name == "sqlite":
-        _configure_sqlite(engine)
+    _configure_sqlite(engine)
     return engine
 
 
