@@ -1,6 +1,7 @@
 """A real PTB bot and our Telegram adapter against the offline fake Bot API."""
 
 import os
+from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp.test_utils import unused_port
@@ -22,6 +23,21 @@ def fast_limiter() -> Limiter:
     return Limiter(Limits(per_chat_per_second=100, per_chat_burst=20))
 
 
+@asynccontextmanager
+async def running(channel, serve: bool = False):
+    """``channel`` started (with the web app serving its routes when ``serve``); then stopped,
+    and its core closed."""
+    runner = await start_web(channel.core, channel.routes()) if serve else None
+    await channel.start()
+    try:
+        yield channel
+    finally:
+        await channel.stop()
+        if runner is not None:
+            await runner.cleanup()
+        await channel.core.close()
+
+
 @pytest.fixture
 async def tg():
     async with FakeTelegram() as fake:
@@ -34,12 +50,8 @@ async def polling_bot(tg, db_url):
         _env_file=None, database_url=db_url, telegram_bot_token=tg.token,
         telegram_api_base_url=tg.base_url,
     )
-    core = build_core(settings)
-    channel = TelegramChannel(core, limiter=fast_limiter())
-    await channel.start()
-    yield channel
-    await channel.stop()
-    await core.close()
+    async with running(TelegramChannel(build_core(settings), limiter=fast_limiter())) as bot:
+        yield bot
 
 
 @pytest.fixture
@@ -51,14 +63,9 @@ async def webhook_bot(tg, db_url):
         telegram_webhook_url=f"http://127.0.0.1:{port}/telegram/webhook",
         telegram_webhook_secret=SECRET,
     )
-    core = build_core(settings)
-    channel = TelegramChannel(core, limiter=fast_limiter())
-    runner = await start_web(core, channel.routes())
-    await channel.start()
-    yield channel
-    await channel.stop()
-    await runner.cleanup()
-    await core.close()
+    channel = TelegramChannel(build_core(settings), limiter=fast_limiter())
+    async with running(channel, serve=True) as bot:
+        yield bot
 
 
 async def said(

@@ -7,7 +7,7 @@ from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.wiring import build_core
 from handlers.calendar import WorkCalendar
-from tests.channel.conftest import fast_limiter, said
+from tests.channel.conftest import fast_limiter, running, said
 from tests.dialogue.helpers import add_session, register, valid_tax_code
 from tests.fakes.chat import FakeChat
 
@@ -19,8 +19,7 @@ async def test_broadcast_progress_restart_and_blocked(tg, db_url, sessionmaker, 
                         telegram_api_base_url=tg.base_url, admin_ids=f"telegram:{ADMIN}")
     core = build_core(settings)
     channel = TelegramChannel(core, limiter=fast_limiter())
-    await channel.start()
-    try:
+    async with running(channel):
         await add_session(sessionmaker, clock, capacity=50)
         for number in range(6):
             person = FakeChat(core.dispatcher, user_id=str(300 + number), channel="telegram")
@@ -52,6 +51,3 @@ async def test_broadcast_progress_restart_and_blocked(tg, db_url, sessionmaker, 
         for number in range(6):
             received = [m for m in tg.sent(300 + number) if "phòng 204" in (m["text"] or "")]
             assert len(received) == (0 if number == 3 else 1)
-    finally:
-        await channel.stop()
-        await core.close()

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import re
+from contextlib import AsyncExitStack
 from datetime import UTC, date, datetime
 
 import aiohttp
@@ -22,13 +23,12 @@ from bot.channels.zalo_oa import WEBHOOK_PATH as OA_WEBHOOK_PATH
 from bot.channels.zalo_oa import ZaloOAChannel, cs_messages
 from bot.outbox import OutboxSender
 from bot.settings import Settings, SettingsError, load_settings
-from bot.web import start_web
 from bot.wiring import build_channels, build_core
 from handlers.calendar import WorkCalendar
 from handlers.turn import Button, Reply, rows
 from storage import agencies, outbox
 from storage.models import ChannelSecret, Contact, InboxUpdate, OutboxMessage, Registration
-from tests.channel.conftest import fast_limiter
+from tests.channel.conftest import fast_limiter, running
 from tests.dialogue.helpers import valid_tax_code
 from tests.fakes.zalo_bot_server import FakeZaloBot
 from tests.fakes.zalo_oa_server import FakeZaloOA, encode_event, sign
@@ -66,12 +66,8 @@ async def oa_fake():
 async def oa(oa_fake, db_url):
     core = build_core(oa_settings(oa_fake, db_url, oa_fake.seed, oa_fake.port))
     channel = ZaloOAChannel(core, limiter=fast_limiter(), clock=oa_fake.now)
-    runner = await start_web(core, channel.routes())
-    await channel.start()
-    yield channel
-    await channel.stop()
-    await runner.cleanup()
-    await core.close()
+    async with running(channel, serve=True):
+        yield channel
 
 
 async def oa_said(fake: FakeZaloOA, user: str, fragment: str, count: int = 1) -> dict:
@@ -112,22 +108,14 @@ async def zb():
 @pytest.fixture
 async def make_bot(zb, db_url):
     """Start a Bot Platform adapter (polling unless a webhook URL is given); stopped after."""
-    started = []
+    async with AsyncExitStack() as started:
 
-    async def make(serve: bool = False, **extra) -> ZaloBotChannel:
-        core = build_core(bot_settings(zb, db_url, **extra))
-        channel = ZaloBotChannel(core, limiter=fast_limiter())
-        runner = await start_web(core, channel.routes()) if serve else None
-        await channel.start()
-        started.append((channel, runner, core))
-        return channel
+        async def make(serve: bool = False, **extra) -> ZaloBotChannel:
+            channel = ZaloBotChannel(build_core(bot_settings(zb, db_url, **extra)),
+                                     limiter=fast_limiter())
+            return await started.enter_async_context(running(channel, serve))
 
-    yield make
-    for channel, runner, core in reversed(started):
-        await channel.stop()
-        if runner is not None:
-            await runner.cleanup()
-        await core.close()
+        yield make
 
 
 async def bot_said(fake: FakeZaloBot, chat: str, fragment: str, count: int = 1) -> str:
@@ -315,8 +303,7 @@ async def test_oa_token_rotation_survives_a_restart(oa_fake, oa, db_url, session
 
     core = build_core(oa_settings(oa_fake, db_url, oa_fake.seed))  # same settings, same DB
     again = ZaloOAChannel(core, limiter=fast_limiter(), clock=oa_fake.now)
-    await again.start()
-    try:
+    async with running(again):
         oa_fake.expire_access_token()
         await again.send(USER, [Reply("Sau khi khởi động lại")])
         last = oa_fake.refresh_calls[-1]
@@ -325,9 +312,6 @@ async def test_oa_token_rotation_survives_a_restart(oa_fake, oa, db_url, session
         oa_fake.advance_clock(hours=21)  # within 5 h of expiry: refreshed before the call
         await again.send(USER, [Reply("Làm mới trước khi hết hạn")])
         assert len(oa_fake.refresh_calls) == 3 and len(oa_fake.calls_to(CS)) == calls + 1
-    finally:
-        await again.stop()
-        await core.close()
     async with aiohttp.ClientSession() as http:  # the spent refresh token is refused
         form = {"refresh_token": seed_refresh, "app_id": oa_fake.app_id,
                 "grant_type": "refresh_token"}
@@ -516,11 +500,8 @@ async def test_bot_polling_idle_transport_errors_and_a_refused_token(
     await zb.user_says(CHAT, "/start")
     await bot_said(zb, CHAT, "Bạn muốn làm gì?")
     core = build_core(bot_settings(zb, db_url, zalo_bot_token="999:reset-in-bot-creator"))
-    refused = ZaloBotChannel(core)
-    await refused.start()
-    await asyncio.wait_for(refused._poller, timeout=10)  # 401: polling stops for good
-    await refused.stop()
-    await core.close()
+    async with running(ZaloBotChannel(core)) as refused:
+        await asyncio.wait_for(refused._poller, timeout=10)  # 401: polling stops for good
     assert any("ZALO_BOT_TOKEN" in text for text in await admin_alerts(sessionmaker))
     assert "401" in caplog.text
     assert zb.token not in caplog.text and "reset-in-bot-creator" not in caplog.text
