@@ -1,9 +1,11 @@
 """What every fake server shares: `async with` runs it, and tests wait for a condition on its
-state with a deadline instead of sleeping."""
+state with a deadline instead of sleeping; webhook calls are made as the platforms make them."""
 
 import asyncio
 import contextlib
 from collections.abc import Callable
+
+import aiohttp
 
 
 class Watched:
@@ -47,3 +49,18 @@ class Watched:
         """Sleep until the next state change, at most ``seconds``."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), seconds)
+
+
+async def post_webhook(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str],
+    timeout: float,  # noqa: ASYNC109 - the platform's own limit on the bot's answer
+) -> tuple[int, str | None]:
+    """POST ``body`` to a bot's webhook without following redirects; the HTTP status and None,
+    or 0 and what went wrong when no answer came."""
+    try:
+        async with session.post(url, data=body, headers=headers, allow_redirects=False,
+                                timeout=aiohttp.ClientTimeout(total=timeout)) as response:
+            await response.read()
+            return response.status, None
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        return 0, f"{type(exc).__name__}: {exc}"

@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.watching import Watched
+from tests.fakes.watching import Watched, post_webhook
 
 TEXT_LIMIT = 2000  # UTF-16 code units
 SECRET_MIN, SECRET_MAX = 8, 256
@@ -396,19 +396,10 @@ class FakeZaloBot(Watched):
         headers = {"Content-Type": "application/json", "User-Agent": WEBHOOK_USER_AGENT}
         if secret:
             headers["X-Bot-Api-Secret-Token"] = secret
-        status, error = 0, None
-        try:
-            async with self._session.post(
-                url,
-                data=json.dumps(body, ensure_ascii=False).encode(),
-                headers=headers,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
-            ) as response:
-                await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        status, error = await post_webhook(
+            self._session, url, json.dumps(body, ensure_ascii=False).encode(), headers,
+            self.webhook_timeout,
+        )
         self.webhook_deliveries.append(
             {"url": url, "secret": secret, "body": body, "status": status, "error": error}
         )

@@ -46,7 +46,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
-from tests.fakes.watching import Watched
+from tests.fakes.watching import Watched, post_webhook
 
 TEXT_LIMIT = 2000  # characters (code points)
 MAX_BUTTONS = 5
@@ -365,19 +365,9 @@ class FakeZaloOA(Watched):
         headers = {"Content-Type": "application/json"}
         if signature:
             headers["X-ZEvent-Signature"] = signature
-        status, error = 0, None
-        try:
-            async with self._session.post(
-                self.webhook_url,
-                data=body,
-                headers=headers,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
-            ) as response:
-                await response.read()
-                status = response.status
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
+        status, error = await post_webhook(
+            self._session, self.webhook_url, body, headers, self.webhook_timeout
+        )
         self.webhook_deliveries.append(
             {
                 "event_name": event.get("event_name"),
