@@ -19,11 +19,7 @@ async def write_secret(
     expires_at: datetime | None = None,
 ) -> None:
     """Create or replace the ``channel_secrets`` row ``key``."""
-    row = await session.get(ChannelSecret, key)
-    if row is None:
-        session.add(ChannelSecret(key=key, value=value, expires_at=expires_at, updated_at=now))
-    else:
-        row.value, row.expires_at, row.updated_at = value, expires_at, now
+    await session.merge(ChannelSecret(key=key, value=value, expires_at=expires_at, updated_at=now))
     await session.flush()
 
 

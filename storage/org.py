@@ -16,9 +16,5 @@ async def get_all(session: AsyncSession) -> dict[str, str]:
 async def put(
     session: AsyncSession, key: str, value: str, by: str | None, now: datetime
 ) -> None:
-    row = await session.get(OrgSetting, key)
-    if row is None:
-        session.add(OrgSetting(key=key, value=value, updated_at=now, updated_by=by))
-    else:
-        row.value, row.updated_at, row.updated_by = value, now, by
+    await session.merge(OrgSetting(key=key, value=value, updated_at=now, updated_by=by))
     await session.flush()
