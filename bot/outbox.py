@@ -1,5 +1,6 @@
 """The outbox sender: drains due rows through each channel's limiter, honours "retry after",
-backs off on failures, marks unreachable contacts, and alerts admins about what it gave up on.
+backs off on failures, records rows to unreachable people (the adapter has already marked their
+contact) as such, and alerts admins about what it gave up on.
 
 Delivery is at least once: a row is leased while it is being sent; if the process dies before
 the row is marked sent, the lease runs out and the row is sent again — the only case where a
@@ -139,10 +140,6 @@ class OutboxSender:
                     continue
                 await outbox.finish(session, item.id, outcome.status, now, outcome.error,
                                     outcome.count_attempt)
-                if item.contact_id is not None and outcome.status == "unreachable":
-                    person = await contacts.get(session, item.contact_id)
-                    await contacts.mark_unreachable(session, person.channel, person.chat_id,
-                                                    now)
                 if item.contact_id is not None and outcome.choices is not None:
                     await self._remember(session, item, outcome.choices, now)
                 if outcome.alert:

@@ -1,15 +1,25 @@
 """What every channel adapter offers the rest of the bot, and the errors its sending raises."""
 
 import hmac
+from datetime import UTC, datetime
 from typing import Protocol
 
 from aiohttp import web
 
+from bot.wiring import Core
 from handlers.turn import Reply
+from storage import contacts
 
 
 class Unreachable(Exception):
     """The person blocked the bot or the account is gone; stop writing to them."""
+
+
+async def mark_unreachable(core: Core, channel: str, chat_id: str) -> None:
+    """The platform refused delivery (blocked, deleted): no bulk sends to this person until
+    they write again. Adapters call this before raising Unreachable."""
+    async with core.sessionmaker.begin() as session:
+        await contacts.mark_unreachable(session, channel, chat_id, datetime.now(UTC))
 
 
 class RetryLater(Exception):

@@ -24,13 +24,19 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable, carries_secret
+from bot.channels.base import (
+    Rejected,
+    RetryLater,
+    TemporaryFailure,
+    Unreachable,
+    carries_secret,
+    mark_unreachable,
+)
 from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.text import split_text
 from bot.wiring import Core
 from handlers.turn import Incoming, Reply, merged
-from storage import contacts
 
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
@@ -265,7 +271,7 @@ class TelegramChannel:
                 if bulk:
                     raise RetryLater(seconds) from None
             except Forbidden:
-                await self._mark_unreachable(target)
+                await mark_unreachable(self.core, CHANNEL, target)
                 raise Unreachable(target) from None
             except BadRequest as problem:
                 log.error("telegram refused %s: %s", method.__name__, problem.message)
@@ -275,10 +281,6 @@ class TelegramChannel:
                     raise TemporaryFailure(type(problem).__name__) from None
                 await asyncio.sleep(2**attempt)
         raise TemporaryFailure("flood control")
-
-    async def _mark_unreachable(self, chat_id: str) -> None:
-        async with self.core.sessionmaker.begin() as session:
-            await contacts.mark_unreachable(session, CHANNEL, chat_id, datetime.now(UTC))
 
 
 def build_bot(settings) -> Bot:

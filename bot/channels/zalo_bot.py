@@ -13,7 +13,14 @@ from datetime import datetime
 import aiohttp
 from aiohttp import web
 
-from bot.channels.base import Rejected, RetryLater, TemporaryFailure, Unreachable, carries_secret
+from bot.channels.base import (
+    Rejected,
+    RetryLater,
+    TemporaryFailure,
+    Unreachable,
+    carries_secret,
+    mark_unreachable,
+)
 from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.text import render
@@ -24,7 +31,6 @@ from bot.channels.zalo.common import (
     call_json,
     chunks,
     fingerprint,
-    mark_unreachable,
     utf16_len,
 )
 from bot.channels.zalo.quota import MonthlyQuota

@@ -21,11 +21,12 @@ from bot.channels.base import (
     RetryLater,
     TemporaryFailure,
     Unreachable,
+    mark_unreachable,
 )
 from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.text import plain, render
-from bot.channels.zalo.common import as_int, call_json, chunks, mark_unreachable
+from bot.channels.zalo.common import as_int, call_json, chunks
 from bot.channels.zalo.oa_tokens import OATokens
 from bot.wiring import Core
 from handlers.dispatcher import utcnow

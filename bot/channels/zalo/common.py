@@ -1,5 +1,5 @@
 """What both Zalo adapters share: JSON over HTTP that never shows a URL, values kept in the
-``channel_secrets`` table, admin alerts, unreachable contacts and outgoing text chunks."""
+``channel_secrets`` table, admin alerts and outgoing text chunks."""
 
 import hashlib
 import unicodedata
@@ -12,7 +12,6 @@ from bot.channels.text import split_text
 from bot.wiring import Core
 from handlers.dispatcher import utcnow
 from handlers.reminders import notify_admins
-from storage import contacts
 
 SEND_TIMEOUT = aiohttp.ClientTimeout(total=10)
 
@@ -64,8 +63,3 @@ async def alert_admins(core: Core, key: str, text: str) -> None:
     async with core.sessionmaker.begin() as session:
         await notify_admins(session, core.config, key, text, utcnow())
 
-
-async def mark_unreachable(core: Core, channel: str, chat_id: str) -> None:
-    """The platform says this person cannot be written to: stop bulk sends to them."""
-    async with core.sessionmaker.begin() as session:
-        await contacts.mark_unreachable(session, channel, chat_id, utcnow())
