@@ -6,6 +6,11 @@ from datetime import datetime
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the strictest of our channels
 
 
+def is_payload(value: str) -> bool:
+    """Whether ``value`` can be a button's payload on every channel: 1-64 ASCII bytes."""
+    return value.isascii() and 1 <= len(value) <= MAX_PAYLOAD_BYTES
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One thing a person sent, whatever the platform.
@@ -44,7 +49,7 @@ class Button:
     payload: str
 
     def __post_init__(self):
-        if not self.payload.isascii() or not 1 <= len(self.payload) <= MAX_PAYLOAD_BYTES:
+        if not is_payload(self.payload):
             raise ValueError(f"button payload must be 1-64 ASCII bytes: {self.payload!r}")
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.wiring import Core
-from handlers.turn import Incoming, Reply
+from handlers.turn import Incoming, Reply, is_payload
 from messages.loader import escape
 from storage import outbox
 
@@ -66,7 +66,7 @@ class WebChat:
             return web.json_response({"error": "bad request"}, status=400)
         incoming = Incoming(
             channel=CHANNEL, user_id=visitor, chat_id=visitor, text=text,
-            payload=payload if payload and payload.isascii() and len(payload) <= 64 else None,
+            payload=payload if payload and is_payload(payload) else None,
             update_id=message_id, received_at=datetime.now(UTC),
         )
         replies = await self.core.dispatcher.handle(incoming)

@@ -30,7 +30,7 @@ from bot.channels.zalo.common import as_int, call_json, chunks
 from bot.channels.zalo.oa_tokens import OATokens
 from bot.wiring import Core
 from handlers.dispatcher import utcnow
-from handlers.turn import MAX_PAYLOAD_BYTES, Incoming, Reply
+from handlers.turn import Incoming, Reply, is_payload
 from storage import contacts
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ def to_incoming(event: dict) -> Incoming | None:
     if name == "user_send_text" and sender:
         text = str((event.get("message") or {}).get("text") or "")
         tapped = TAPPED.fullmatch(text)
-        if tapped and len(tapped.group(1)) <= MAX_PAYLOAD_BYTES:
+        if tapped and is_payload(tapped.group(1)):
             return Incoming(user_id=sender, chat_id=sender, payload=tapped.group(1), **common)
         return Incoming(user_id=sender, chat_id=sender, text=text, **common) if text else None
     if name == "follow" and (follower := _id(event.get("follower"))):
