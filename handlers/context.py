@@ -50,8 +50,9 @@ class Turn:
         return self.texts
 
     @property
-    def is_admin(self) -> bool:
-        return f"{self.incoming.channel}:{self.incoming.user_id}" in self.config.admins
+    def actor(self) -> str:
+        """Who is writing, as ADMIN_IDS and the audit log name people: ``channel:user_id``."""
+        return f"{self.incoming.channel}:{self.incoming.user_id}"
 
     def local(self, moment: datetime, with_time: bool = True) -> str:
         return local_text(moment, self.config.tz, with_time)

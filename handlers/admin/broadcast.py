@@ -4,7 +4,7 @@ the outbox (topic ``bc:<id>``), with progress reported by the sender and a stop 
 Payloads: ``adm:bc`` kinds, ``adm:bc:<kind>`` values to pick, ``adm:bc:<kind>:<value>`` → the
 form, ``adm:bc:stop:<id>``."""
 
-from handlers.admin.guard import actor, admin_submit, audit
+from handlers.admin.guard import admin_submit, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
@@ -80,7 +80,7 @@ async def _submit(turn: Turn, answers: dict) -> list[Reply]:
         return [Reply(turn.t("admin.bc_empty"), back(turn))]
     text = escape(answers["text"])  # admin text is shown as written, never as markup
     number = await broadcasts.create(
-        turn.session, str(segment), answers["text"], actor(turn), len(people),
+        turn.session, str(segment), answers["text"], turn.actor, len(people),
         turn.incoming.channel, turn.incoming.chat_id, turn.now,
     )
     for person in people:

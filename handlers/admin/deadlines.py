@@ -7,7 +7,7 @@ Payloads: ``adm:dl``, ``adm:dl:add``, ``adm:dl:edit:<id>``, ``adm:dl:mark:<id>``
 
 from datetime import date
 
-from handlers.admin.guard import actor, admin_submit, audit
+from handlers.admin.guard import admin_submit, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
@@ -85,7 +85,7 @@ async def _save(turn: Turn, answers: dict) -> list[Reply]:
         action, key = "deadline_edit", "admin.dl_updated"
     else:
         deadline = await agencies.add_deadline(
-            turn.session, answers["title"], due, answers["targets"], turn.now, by=actor(turn),
+            turn.session, answers["title"], due, answers["targets"], turn.now, by=turn.actor,
             description=answers.get("description"),
         )
         action, key = "deadline_add", "admin.dl_added"
@@ -122,7 +122,7 @@ async def _mark(turn: Turn, answers: dict) -> list[Reply]:
     deadline = await agencies.get_deadline(turn.session, answers["deadline_id"])
     agency = await agencies.get(turn.session, answers["agency"])
     fresh = await agencies.acknowledge(turn.session, deadline.id, agency.id, turn.now,
-                                       by_admin=actor(turn))
+                                       by_admin=turn.actor)
     if not fresh:
         return [Reply(turn.t("admin.dl_already", agency=agency.name)), *await overview(turn)]
     await outbox.cancel_topic(turn.session, f"dl:{deadline.id}:{agency.id}", turn.now)
@@ -147,7 +147,7 @@ async def _agencies_of_group(turn: Turn, answers: dict) -> list[Choice]:
 
 async def _code(turn: Turn, answers: dict) -> list[Reply]:
     agency = await agencies.get(turn.session, answers["agency"])
-    code = await agencies.new_link_code(turn.session, agency.id, actor(turn), turn.now)
+    code = await agencies.new_link_code(turn.session, agency.id, turn.actor, turn.now)
     await audit(turn, "link_code", agency=agency.id)
     return [Reply(turn.t("admin.code_created", agency=agency.name, code=code), back(turn))]
 

@@ -9,12 +9,10 @@ from handlers.turn import Reply
 from storage import admins
 
 
-def actor(turn: Turn) -> str:
-    return f"{turn.incoming.channel}:{turn.incoming.user_id}"
-
-
 async def is_admin(turn: Turn) -> bool:
-    return turn.is_admin or actor(turn) in await admins.added_admins(turn.session)
+    return turn.actor in turn.config.admins or turn.actor in await admins.added_admins(
+        turn.session
+    )
 
 
 def admin_only(handler: Callable[[Turn], Awaitable[list[Reply]]]):
@@ -40,4 +38,4 @@ def admin_submit(submit: Callable[[Turn, dict], Awaitable[list[Reply]]]):
 
 
 async def audit(turn: Turn, action: str, **detail) -> None:
-    await admins.audit(turn.session, actor(turn), action, detail, turn.now)
+    await admins.audit(turn.session, turn.actor, action, detail, turn.now)

@@ -2,7 +2,7 @@
 
 Payloads: ``adm:org``, ``adm:adm``, ``adm:adm:add``, ``adm:adm:rm:<channel>:<id>``."""
 
-from handlers.admin.guard import actor, admin_submit, audit
+from handlers.admin.guard import admin_submit, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
@@ -26,7 +26,7 @@ async def edit_org(turn: Turn) -> list[Reply]:
 async def _save_org(turn: Turn, answers: dict) -> list[Reply]:
     for key in ORG_KEYS:
         if answers.get(key):
-            await org.put(turn.session, key, answers[key], actor(turn), turn.now)
+            await org.put(turn.session, key, answers[key], turn.actor, turn.now)
     await audit(turn, "org", **{k: answers.get(k) for k in ORG_KEYS})
     return [Reply(turn.t("admin.org_saved"), back(turn))]
 
@@ -84,7 +84,7 @@ def parse_admin_id(text: str) -> str:
 
 async def _add(turn: Turn, answers: dict) -> list[Reply]:
     entry = answers["admin_id"]
-    if entry in turn.config.admins or not await admins.add(turn.session, entry, actor(turn),
+    if entry in turn.config.admins or not await admins.add(turn.session, entry, turn.actor,
                                                             turn.now):
         return [Reply(turn.t("admin.admins_exists", admin=entry)), *await admin_list(turn)]
     await audit(turn, "admin_add", admin=entry)
