@@ -4,7 +4,7 @@ the outbox (topic ``bc:<id>``), with progress reported by the sender and a stop 
 Payloads: ``adm:bc`` kinds, ``adm:bc:<kind>`` values to pick, ``adm:bc:<kind>:<value>`` → the
 form, ``adm:bc:stop:<id>``."""
 
-from handlers.admin.guard import admin_submit, audit
+from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
@@ -102,7 +102,7 @@ BROADCAST_FORM = FormSpec(
               choices=_segment_choice),
         Field("text", "admin.bc_ask_text", "admin.bc_label_text", parse=str, max_length=2000),
     ),
-    submit=admin_submit(_submit),
+    submit=admin_only(_submit),
 )
 
 

@@ -7,7 +7,7 @@ Payloads: ``adm:dl``, ``adm:dl:add``, ``adm:dl:edit:<id>``, ``adm:dl:mark:<id>``
 
 from datetime import date
 
-from handlers.admin.guard import admin_submit, audit
+from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
@@ -107,7 +107,7 @@ DEADLINE_FORM = FormSpec(
         Field("targets", "admin.dl_ask_targets", "admin.dl_label_targets",
               choices=choices_of(*GROUPS), multi=True),
     ),
-    submit=admin_submit(_save),
+    submit=admin_only(_save),
 )
 
 
@@ -135,7 +135,7 @@ MARK_FORM = FormSpec(
     name="adm_dl_mark", version=1, title="admin.dl_mark_title",
     fields=(Field("agency", "admin.dl_ask_agency", "admin.dl_label_agency",
                   choices=_pending_agencies),),
-    submit=admin_submit(_mark),
+    submit=admin_only(_mark),
 )
 
 
@@ -160,5 +160,5 @@ LINK_CODE_FORM = FormSpec(
         Field("agency", "admin.code_ask_agency", "admin.code_label_agency",
               choices=_agencies_of_group),
     ),
-    submit=admin_submit(_code),
+    submit=admin_only(_code),
 )

@@ -15,24 +15,15 @@ async def is_admin(turn: Turn) -> bool:
     )
 
 
-def admin_only(handler: Callable[[Turn], Awaitable[list[Reply]]]):
-    """A non-admin gets the ordinary "không hiểu lệnh" answer: nothing is revealed."""
+def admin_only(handler: Callable[..., Awaitable[list[Reply]]]):
+    """Run ``handler`` (a route, or a form's submit taking the answers too) for admins only,
+    checked at every call: rights may have been removed while a form was open. A non-admin
+    gets the ordinary "không hiểu lệnh" answer: nothing is revealed."""
 
-    async def guarded(turn: Turn) -> list[Reply]:
+    async def guarded(turn: Turn, *answers) -> list[Reply]:
         if not await is_admin(turn):
             return await unknown_command(turn)
-        return await handler(turn)
-
-    return guarded
-
-
-def admin_submit(submit: Callable[[Turn, dict], Awaitable[list[Reply]]]):
-    """The same check for a form's submit (rights may have been removed meanwhile)."""
-
-    async def guarded(turn: Turn, answers: dict) -> list[Reply]:
-        if not await is_admin(turn):
-            return await unknown_command(turn)
-        return await submit(turn, answers)
+        return await handler(turn, *answers)
 
     return guarded
 

@@ -2,7 +2,7 @@
 
 Payloads: ``adm:org``, ``adm:adm``, ``adm:adm:add``, ``adm:adm:rm:<channel>:<id>``."""
 
-from handlers.admin.guard import admin_submit, audit
+from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
@@ -48,7 +48,7 @@ ORG_FORM = FormSpec(
         Field("max_attendees", "admin.org_ask_max_attendees", "admin.org_label_max_attendees",
               parse=lambda text: str(v.count_between(1, 50)(text)), optional=True),
     ),
-    submit=admin_submit(_save_org),
+    submit=admin_only(_save_org),
 )
 
 
@@ -95,7 +95,7 @@ ADD_ADMIN_FORM = FormSpec(
     name="adm_add", version=1, title="admin.admins_add_title",
     fields=(Field("admin_id", "admin.admins_ask_id", "admin.admins_label_id",
                   parse=parse_admin_id),),
-    submit=admin_submit(_add),
+    submit=admin_only(_add),
 )
 
 

@@ -5,7 +5,7 @@ the registrants once.
 Payloads: ``adm:cls``, ``adm:cls:add``, ``adm:cls:edit:<id>``, ``adm:cls:toggle:<id>``,
 ``adm:cls:cancel:<id>`` → ``adm:cls:cancelyes:<id>``."""
 
-from handlers.admin.guard import admin_submit, audit
+from handlers.admin.guard import admin_only, audit
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
@@ -144,6 +144,6 @@ async def _edit(turn: Turn, answers: dict) -> list[Reply]:
 
 
 ADD_SESSION_FORM = FormSpec(name="adm_cls_add", version=1, title="admin.cls_add_title",
-                            fields=FIELDS, submit=admin_submit(_add))
+                            fields=FIELDS, submit=admin_only(_add))
 EDIT_SESSION_FORM = FormSpec(name="adm_cls_edit", version=1, title="admin.cls_edit_title",
-                             fields=FIELDS, submit=admin_submit(_edit))
+                             fields=FIELDS, submit=admin_only(_edit))
