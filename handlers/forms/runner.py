@@ -209,7 +209,7 @@ async def _ask_current(turn: Turn, spec: FormSpec) -> list[Reply]:
     field = spec.field(state.step)
     text = t(field.prompt)
     if field.name in state.answers and not field.multi:
-        text = Safe(text + "\n" + t("forms.current_value", value=_shown(turn, field)))
+        text = Safe(text + "\n" + t("forms.current_value", value=await _shown(turn, field)))
     buttons: list[Button] = []
     if field.choices is not None:
         choices = await field.choices(turn, state.answers)
@@ -244,27 +244,23 @@ async def _summary(turn: Turn, spec: FormSpec) -> Reply:
     lines = [t("forms.summary_title", title=t(spec.title))]
     edits = []
     for field in spec.active_fields(answers):
-        value = await _shown_async(turn, field)
+        value = await _shown(turn, field)
         lines.append(t("forms.summary_line", label=t(field.label), value=value))
         edits.append(Button(t("forms.edit_field", label=t(field.label)), f"f:e:{field.name}"))
     confirm = (Button(t("forms.confirm"), "f:ok"), Button(t("forms.cancel"), "f:cancel"))
     return Reply(Safe("\n".join(lines)), (confirm, *rows(*edits, per_row=2)))
 
 
-def _shown(turn: Turn, field: Field) -> str:
+async def _shown(turn: Turn, field: Field) -> str:
+    """An answer as the person reads it: a choice by its label, never its code."""
     value = turn.state.answers.get(field.name)
     if value is None:
         return turn.t("forms.not_given")
+    if field.choices is not None:
+        labels = {c.value: c.label for c in await field.choices(turn, turn.state.answers)}
+        values = value if isinstance(value, list) else [value]
+        return ", ".join(labels.get(v, v) for v in values)
     return field.display(value) if field.display else str(value)
-
-
-async def _shown_async(turn: Turn, field: Field) -> str:
-    value = turn.state.answers.get(field.name)
-    if value is None or field.choices is None:
-        return _shown(turn, field)
-    labels = {c.value: c.label for c in await field.choices(turn, turn.state.answers)}
-    values = value if isinstance(value, list) else [value]
-    return ", ".join(labels.get(v, v) for v in values)
 
 
 def choices_of(*pairs: tuple[str, str]):

@@ -123,6 +123,14 @@ async def test_edit_and_back_on_the_real_form(chat):
     assert "LTH1-0001" in chat.text()
 
 
+async def test_editing_a_choice_shows_its_current_label_not_its_code(chat):
+    await chat.send("/start lop1")
+    await agree(chat)
+    await fill_enterprise(chat)
+    await chat.press("Sửa Địa bàn")
+    assert "(Hiện tại: Thành phố Tam Kỳ)" in chat.text()
+
+
 async def test_the_same_tax_code_is_an_update_not_a_duplicate(dispatcher, chat):
     await register(chat, "lop1")
     await chat.send("/start lop1")
