@@ -99,7 +99,8 @@ async def _answer(turn: Turn, spec: FormSpec, field: Field, action, args) -> lis
         if field.multi and action in ("t", "d"):
             return await _pick(turn, spec, field, action, args)
         if action == "c":
-            value = await _chosen(turn, field, args[1])
+            value = await _offered(turn, field, args[1])
+            value = [value] if field.multi else value
         elif action is None and turn.incoming.phone and field.ask_phone:
             value = field.parse(turn.incoming.phone)
         elif action is None and turn.incoming.text is not None:
@@ -126,20 +127,17 @@ async def _parse_text(turn: Turn, field: Field, text: str) -> object:
     return field.parse(text)
 
 
-async def _chosen(turn: Turn, field: Field, value: str) -> str | list[str]:
-    choices = await field.choices(turn, turn.state.answers)
-    if value not in {c.value for c in choices}:
+async def _offered(turn: Turn, field: Field, value: str) -> str:
+    """``value`` if it is still one of the field's choices (a button may be older than them)."""
+    if value not in {c.value for c in await field.choices(turn, turn.state.answers)}:
         raise Invalid("forms.choice_gone")
-    return [value] if field.multi else value
+    return value
 
 
 async def _pick(turn: Turn, spec: FormSpec, field: Field, action, args) -> list[Reply]:
     picked = list(turn.state.scratch.get("picked", turn.state.answers.get(field.name, [])))
     if action == "t":
-        value = args[1]
-        valid = {c.value for c in await field.choices(turn, turn.state.answers)}
-        if value not in valid:
-            raise Invalid("forms.choice_gone")
+        value = await _offered(turn, field, args[1])
         picked = [v for v in picked if v != value] if value in picked else [*picked, value]
         turn.state.scratch["picked"] = picked
         return await _ask_current(turn, spec)
