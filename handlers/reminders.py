@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig, local_text
 from messages.loader import Texts
-from storage import agencies, contacts, outbox
+from storage import admins, agencies, contacts, outbox
 from storage import registrations as regs
 from storage.models import ClassSession, Registration
 
@@ -208,9 +208,10 @@ async def notify_admins(
     session: AsyncSession, config: BotConfig, key: str, text: str, now: datetime,
     office_hours: bool = False,
 ) -> int:
-    """Queue ``text`` to every configured admin (an admin's chat id is their user id)."""
+    """Queue ``text`` to every admin, configured or added from the chat (an admin's chat id is
+    their user id)."""
     added = 0
-    for admin in sorted(config.admins):
+    for admin in sorted(await admins.all_admins(session, config.admins)):
         channel, _, user_id = admin.partition(":")
         added += await outbox.enqueue(
             session, dedupe_key=f"{key}:{admin}", channel=channel, chat_id=user_id,

@@ -13,6 +13,11 @@ async def added_admins(session: AsyncSession) -> set[str]:
     return set((await session.execute(query)).scalars())
 
 
+async def all_admins(session: AsyncSession, configured: frozenset[str]) -> set[str]:
+    """Everyone with admin rights: ``configured`` (ADMIN_IDS) and those added from the chat."""
+    return set(configured) | await added_admins(session)
+
+
 async def add(session: AsyncSession, admin_id: str, by: str, now: datetime) -> bool:
     if admin_id in await added_admins(session):
         return False

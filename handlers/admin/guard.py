@@ -10,9 +10,7 @@ from storage import admins
 
 
 async def is_admin(turn: Turn) -> bool:
-    return turn.actor in turn.config.admins or turn.actor in await admins.added_admins(
-        turn.session
-    )
+    return turn.actor in await admins.all_admins(turn.session, turn.config.admins)
 
 
 def admin_only(handler: Callable[..., Awaitable[list[Reply]]]):

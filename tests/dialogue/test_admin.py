@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
+from handlers.reminders import notify_admins
 from storage import registrations
 from storage.models import AuditEntry, Broadcast, ClassSession, OutboxMessage
 from tests.dialogue.helpers import add_session, agree, fill_enterprise, register, valid_tax_code
@@ -63,6 +64,21 @@ async def test_an_admin_removed_mid_form_cannot_submit(dispatcher, admin, sessio
     await added.press("Xác nhận")
     assert "không hiểu lệnh" in added.text()
     assert await audit_actions(sessionmaker) == ["admin_add", "admin_remove"]
+
+
+async def test_an_admin_added_from_the_chat_gets_the_alerts_too(admin, config, sessionmaker,
+                                                            clock):
+    await admin.send("/admin")
+    await admin.press("Quản trị viên")
+    await admin.press("Thêm quản trị viên")
+    await admin.send("telegram:555")
+    await admin.press("Xác nhận")
+    async with sessionmaker.begin() as session:
+        await notify_admins(session, config, "test-alert", "Có việc cần xem", clock.now)
+    async with sessionmaker() as session:
+        rows = (await session.execute(select(OutboxMessage))).scalars().all()
+    assert sorted((r.channel, r.chat_id) for r in rows) == [("console", "admin"),
+                                                            ("telegram", "555")]
 
 
 async def test_stats_show_sessions_clubs_deadlines_and_signups(dispatcher, admin, sessionmaker,
