@@ -12,6 +12,9 @@ bot's answer before its next update, as a person would.
 * echo: a plain python-telegram-bot ``Application`` (polling, same number of concurrent
   updates as our inbox worker) answering every message and button press with one message, driven
   by the same users with the same number and kinds of updates.
+* echo-aio: the same echo bot on our aiohttp backend (``bot/channels/telegram_request.py``)
+  instead of PTB's default httpx one. For information: against it, only our dialogue and durable
+  inbox differ. The target is judged against the plain echo bot.
 
 With ``--transport-only`` the project side keeps the adapter and the durable inbox (every update
 stored before it is confirmed, then claimed in a transaction) but answers like the echo bot,
@@ -61,6 +64,7 @@ from telegram.ext import (  # noqa: E402
 
 from bot.channels.limiter import Limiter, Limits  # noqa: E402
 from bot.channels.telegram import TelegramChannel  # noqa: E402
+from bot.channels.telegram_request import AiohttpRequest  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.wiring import build_core  # noqa: E402
 from handlers.turn import Button, Incoming, Reply  # noqa: E402
@@ -298,17 +302,21 @@ async def echo_press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     )
 
 
-async def bench_echo(users: int) -> tuple[list[UserRun], dict[int, str]]:
+async def bench_echo(users: int, on_aiohttp: bool = False) -> tuple[list[UserRun], dict[int, str]]:
+    """The plain PTB echo bot; ``on_aiohttp``: with our HTTP backend instead of PTB's httpx."""
     async with FakeTelegram() as tg:
-        app = (
+        builder = (
             Application.builder()
             .token(tg.token)
             .base_url(tg.base_url)
             .base_file_url(tg.base_file_url)
             .concurrent_updates(CONCURRENCY)
-            .connection_pool_size(64)
-            .build()
         )
+        if on_aiohttp:
+            builder.request(AiohttpRequest(pool_size=64)).get_updates_request(AiohttpRequest())
+        else:
+            builder.connection_pool_size(64)
+        app = builder.build()
         app.add_handler(MessageHandler(filters.TEXT | filters.CONTACT, echo_message))
         app.add_handler(CallbackQueryHandler(echo_press))
         await asyncio.wait_for(app.initialize(), SETUP_TIMEOUT)
@@ -368,6 +376,8 @@ async def run_all(users: int, url: str, transport_only: bool) -> int:
     rss_after_project = peak_rss_mb()
     echo_runs, echo_failures = await bench_echo(users)
     echo = Figures.of("echo", echo_runs)
+    same_runs, same_failures = await bench_echo(users, on_aiohttp=True)
+    same = Figures.of("echo-aio", same_runs)
 
     got = users - len(project_failures)
     if transport_only:
@@ -377,11 +387,12 @@ async def run_all(users: int, url: str, transport_only: bool) -> int:
         print(f"{got}/{users} users got their registration code and saw it in /dangkycuatoi")
     report_failures("project", project_failures)
     report_failures("echo", echo_failures)
+    report_failures("echo-aio", same_failures)
     print(
         f"\n{'bot':<8} {'users':>6} {'updates':>8} {'seconds':>8} {'updates/s':>10}"
         f" {'reply p50 ms':>13} {'p95 ms':>7} {'max ms':>7}"
     )
-    for row in (project, echo):
+    for row in (project, echo, same):
         print(
             f"{row.name:<8} {row.users:>6} {row.updates:>8} {row.seconds:>8.2f}"
             f" {row.rate:>10.1f}"
@@ -392,6 +403,9 @@ async def run_all(users: int, url: str, transport_only: bool) -> int:
     if transport_only:  # the target is about full flows: no verdict on the transport alone
         verdict = "not judged: transport only"
     print(f"\nproject/echo = {ratio:.2f} (target ≥ {TARGET_RATIO}: {verdict})")
+    print(f"project/echo-aio = {project.rate / same.rate if same.rate else 0:.2f} (for"
+          " information: the echo bot on our aiohttp backend, so only the dialogue and the"
+          " durable inbox differ)")
     print(f"peak RSS: {rss_after_project:.0f} MB after project, {peak_rss_mb():.0f} MB at end")
     print(
         f"limiter relaxed to {RELAXED.per_second:g}/s overall, {RELAXED.per_chat_per_second:g}/s"
@@ -399,7 +413,7 @@ async def run_all(users: int, url: str, transport_only: bool) -> int:
         " Telegram's rate limits"
     )
     print("the fake Bot API and the simulated users run in this process too, for both bots")
-    failed = project_failures or echo_failures
+    failed = project_failures or echo_failures or same_failures
     return 1 if failed or (ratio < TARGET_RATIO and not transport_only) else 0
 
 

@@ -34,9 +34,8 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # httpx logs every request URL, and Telegram URLs carry the bot token; the scheduler and
-    # Alembic would otherwise write a line every two seconds / at every start
-    for noisy in ("httpx", "apscheduler", "alembic"):
+    # the scheduler and Alembic would otherwise write a line every two seconds / at every start
+    for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

@@ -22,7 +22,6 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest
 
 from bot.channels.base import (
     Rejected,
@@ -34,6 +33,7 @@ from bot.channels.base import (
 )
 from bot.channels.inbox_worker import InboxWorker
 from bot.channels.limiter import Limiter, Limits
+from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.text import split_text
 from bot.wiring import Core
 from handlers.turn import Incoming, Reply, merged
@@ -290,8 +290,8 @@ def build_bot(settings) -> Bot:
         settings.telegram_bot_token.get_secret_value(),
         base_url=base,
         base_file_url=file_base,
-        request=HTTPXRequest(connection_pool_size=64, read_timeout=15, write_timeout=15),
-        get_updates_request=HTTPXRequest(read_timeout=45),
+        request=AiohttpRequest(pool_size=64),
+        get_updates_request=AiohttpRequest(),  # its read timeout gets getUpdates' 30 s added
     )
 
 

@@ -1,16 +1,20 @@
 """The Telegram adapter end to end: real PTB against the fake Bot API, polling and webhook."""
 
 import asyncio
+import io
 
 import aiohttp
+import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from bot.channels.base import RetryLater, Unreachable
-from bot.channels.telegram import split_text
+from bot.channels.telegram import TelegramChannel, split_text
+from bot.settings import Settings
+from bot.wiring import build_core
 from handlers.turn import Button, Reply, rows
 from storage.models import Contact, InboxUpdate, Registration
-from tests.channel.conftest import SECRET, said
+from tests.channel.conftest import SECRET, fast_limiter, running, said
 
 CHAT = 111
 
@@ -176,3 +180,22 @@ async def test_a_menu_reached_by_a_button_replaces_the_message_and_a_section_ans
     answer = await said(tg, CHAT, "03 lớp tập huấn")
     labels = [b["text"] for row in answer["reply_markup"]["inline_keyboard"] for b in row]
     assert "Đăng ký lớp tập huấn" in labels
+
+
+async def test_an_admin_export_arrives_as_an_excel_document(tg, db_url):
+    settings = Settings(
+        _env_file=None, database_url=db_url, telegram_bot_token=tg.token,
+        telegram_api_base_url=tg.base_url, admin_ids="telegram:777",
+    )
+    async with running(TelegramChannel(build_core(settings), limiter=fast_limiter())):
+        await full_registration(tg)
+        tg.user_sends_command(777, "admin")
+        await said(tg, 777, "Quản trị")
+        tg.user_presses(777, "📥 Xuất Excel")
+        await tg.wait_until(lambda: any(m["document"] for m in tg.sent(777)), what="document")
+    sent = next(m for m in tg.sent(777) if m["document"])
+    filename, content = sent["document"]
+    assert sent["method"] == "sendDocument" and filename.endswith(".xlsx")
+    assert "1 đăng ký lớp" in sent["text"]
+    rows = list(openpyxl.load_workbook(io.BytesIO(content)).worksheets[0].values)
+    assert len(rows) == 2 and "0100233488" in rows[1]
