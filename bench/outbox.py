@@ -274,7 +274,6 @@ def main() -> int:
         parser.error("--flood must be between 0 and 1")
     limit = args.limit if args.limit is not None else 3 * args.rows / args.rate + 30
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory(prefix="bench-outbox-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)  # blocking, with its own event loop: before ours starts

@@ -41,8 +41,8 @@ def bot_at(base: str, request: AiohttpRequest) -> Bot:
 
 async def test_a_slow_answer_is_a_timeout(server):
     port, _, state = server
-    state["delay"] = 1.0
-    request = AiohttpRequest(read_timeout=0.2)
+    state["delay"] = 0.5
+    request = AiohttpRequest(read_timeout=0.1)
     async with request:
         with pytest.raises(TimedOut):
             await bot_at(f"http://127.0.0.1:{port}", request).get_me()
