@@ -1,8 +1,8 @@
 """python-telegram-bot's requests over aiohttp, the HTTP library the rest of the bot uses.
 
-PTB's default backend (httpx) spends more CPU per request than everything else in a turn put
-together (`bench/telegram.py` measures it); PTB documents `BaseRequest` as the place to plug in
-another library. Bodies are JSON, or multipart when a file is uploaded, as the Bot API accepts."""
+PTB documents `BaseRequest` as the place to plug in another HTTP library. With PTB's default
+(httpx), most of a plain echo bot's CPU goes to the HTTP client: in `bench/telegram.py` the same
+echo bot answers about 3.5 times as many updates a second on this backend. Bodies are JSON, or multipart when a file is uploaded, as the Bot API accepts."""
 
 import re
 import urllib.request
