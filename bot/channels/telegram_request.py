@@ -2,7 +2,8 @@
 
 PTB documents `BaseRequest` as the place to plug in another HTTP library. With PTB's default
 (httpx), most of a plain echo bot's CPU goes to the HTTP client: in `bench/telegram.py` the same
-echo bot answers about 3.5 times as many updates a second on this backend. Bodies are JSON, or multipart when a file is uploaded, as the Bot API accepts."""
+echo bot answers about 3.5 times as many updates a second on this backend. Bodies are JSON, or
+multipart when a file is uploaded, as the Bot API accepts."""
 
 import re
 import urllib.request
