@@ -35,7 +35,7 @@ from storage.models import (
 DATE = "dd/mm/yyyy"
 DATETIME = "dd/mm/yyyy hh:mm"
 TEXT = "@"
-YIELD_PER = 500  # rows per fetch; the event loop runs other tasks between fetches
+YIELD_PER = 500  # rows per fetch: memory holds one batch, never the whole table
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # not allowed in the file
 
 REGISTRATION_STATUS = {
