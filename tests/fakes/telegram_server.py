@@ -528,8 +528,6 @@ class FakeTelegram(Watched):
 
         self._closing = False
         self._changed = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
         self._webhook_task: asyncio.Task[None] | None = None
         self._methods: dict[str, tuple[str, Callable[[dict[str, Any]], Any]]] = {
             name.lower(): (name, handler)
@@ -561,23 +559,14 @@ class FakeTelegram(Watched):
 
     async def start(self) -> None:
         """Serve on 127.0.0.1 at a free port and set :attr:`base_url` / :attr:`base_file_url`."""
-        if self._runner is not None:
-            raise RuntimeError("FakeTelegram is already running")
-        self._closing = False
-        self._changed = asyncio.Event()
         app = web.Application(client_max_size=UPLOAD_LIMIT + 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown_path)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._session = aiohttp.ClientSession()
-        port = runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/bot"
-        self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
+        served = await self._serve(app)
+        self._closing = False
+        self.base_url = f"{served}/bot"
+        self.base_file_url = f"{served}/file/bot"
         if self._webhook is not None:
             self._ensure_webhook_worker()
 
@@ -590,12 +579,7 @@ class FakeTelegram(Watched):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._webhook_task
             self._webhook_task = None
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._stop_serving()
 
     # ----------------------------------------------------------------- simulated users
 

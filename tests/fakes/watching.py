@@ -1,11 +1,13 @@
-"""What every fake server shares: `async with` runs it, and tests wait for a condition on its
-state with a deadline instead of sleeping; webhook calls are made as the platforms make them."""
+"""What every fake server shares: `async with` runs it on a free loopback port, and tests wait
+for a condition on its state with a deadline instead of sleeping; webhook calls are made as the
+platforms make them."""
 
 import asyncio
 import contextlib
 from collections.abc import Callable
 
 import aiohttp
+from aiohttp import web
 
 
 class Watched:
@@ -14,6 +16,8 @@ class Watched:
 
     _changed: asyncio.Event
     recheck: float | None = None
+    _runner: web.AppRunner | None = None
+    _session: aiohttp.ClientSession | None = None  # the fake's own calls (webhooks)
 
     async def start(self) -> None: ...
 
@@ -25,6 +29,25 @@ class Watched:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
+
+    async def _serve(self, app: web.Application) -> str:
+        """Serve ``app`` on 127.0.0.1 at a free port; returns ``http://127.0.0.1:<port>``."""
+        if self._runner is not None:
+            raise RuntimeError(f"{type(self).__name__} is already running")
+        self._changed = asyncio.Event()
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        self._runner, self._session = runner, aiohttp.ClientSession()
+        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+    async def _stop_serving(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
 
     async def wait_until(
         self,

@@ -43,7 +43,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
 from tests.fakes.watching import Watched, post_webhook
@@ -175,8 +174,6 @@ class FakeZaloBot(Watched):
 
         self._closing = False
         self._changed = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
         self._methods: dict[str, Callable[[dict[str, Any]], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -194,30 +191,17 @@ class FakeZaloBot(Watched):
 
     async def start(self) -> None:
         """Serve on 127.0.0.1 at a free port and set :attr:`base_url`."""
-        if self._runner is not None:
-            raise RuntimeError("FakeZaloBot is already running")
-        self._closing = False
-        self._changed = asyncio.Event()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown_path)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        self._runner = runner
-        self._session = aiohttp.ClientSession()
-        self.base_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        self.base_url = await self._serve(app)
+        self._closing = False
 
     async def stop(self) -> None:
         """Stop serving; pending long polls answer at once (idle). State is kept."""
         self._closing = True
         self._notify()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._stop_serving()
 
     # ----------------------------------------------------------------- simulated users
 

@@ -43,7 +43,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 from aiohttp import web
 
 from tests.fakes.watching import Watched, post_webhook
@@ -186,16 +185,11 @@ class FakeZaloOA(Watched):
         self._minute_calls: list[float] = []
 
         self._changed = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._session: aiohttp.ClientSession | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
     async def start(self) -> None:
         """Serve on 127.0.0.1 at a free port; set both base URLs (the same server)."""
-        if self._runner is not None:
-            raise RuntimeError("FakeZaloOA is already running")
-        self._changed = asyncio.Event()
         app = web.Application()
         app.router.add_post("/v4/oa/access_token", self._handle_token)
         app.router.add_post("/v3.0/oa/message/cs", self._openapi(self._send_cs))
@@ -203,22 +197,11 @@ class FakeZaloOA(Watched):
         app.router.add_get("/v3.0/oa/user/detail", self._openapi(self._user_detail))
         app.router.add_get("/v2.0/oa/getoa", self._openapi(self._get_oa))
         app.router.add_route("*", "/{tail:.*}", self._handle_unknown_path)
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
-        self._runner = runner
-        self._session = aiohttp.ClientSession()
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        self.oauth_base_url = self.openapi_base_url = base
+        self.oauth_base_url = self.openapi_base_url = await self._serve(app)
 
     async def stop(self) -> None:
         """Stop serving; state (tokens, users, sent messages) is kept."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._stop_serving()
 
     # ----------------------------------------------------------------- clock and tokens
 
