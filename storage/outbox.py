@@ -96,16 +96,14 @@ async def finish(
 async def retry_at(
     session: AsyncSession, item_id: int, when: datetime, error: str | None,
     count_attempt: bool = True,
-) -> int:
-    """Put a row back for a later attempt; returns the attempts made so far."""
+) -> None:
+    """Put a row back for a later attempt."""
     row = await session.get(OutboxMessage, item_id)
     row.status, row.lease_until, row.next_attempt_at, row.last_error = (
         "pending", None, when, error,
     )
-    if count_attempt:
-        row.attempts += 1
+    row.attempts += count_attempt
     await session.flush()
-    return row.attempts
 
 
 async def cancel_topic(session: AsyncSession, topic: str, now: datetime) -> int:
