@@ -73,11 +73,11 @@ class AiohttpRequest(BaseRequest):
                 method, url, timeout=timeout, proxy=self._proxy(url), **_body(request_data)
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as problem:
-            raise TimedOut from problem
+        # named by their type only, never chained, as the Zalo adapters do: aiohttp's errors
+        # may carry the URL ("Connection timeout to host <url>"), and the URL carries the token
+        except TimeoutError:
+            raise TimedOut from None
         except aiohttp.ClientError as problem:
-            # named by its type only, as the Zalo adapters do: aiohttp's errors may carry the
-            # URL, and the URL carries the token
             raise NetworkError(f"aiohttp.{type(problem).__name__}") from None
 
     def _proxy(self, url: str) -> str | None:

@@ -45,8 +45,9 @@ async def test_a_slow_answer_is_a_timeout(server):
     state["delay"] = 0.5
     request = AiohttpRequest(read_timeout=0.1)
     async with request:
-        with pytest.raises(TimedOut):
+        with pytest.raises(TimedOut) as failed:
             await bot_at(f"http://127.0.0.1:{port}", request).get_me()
+    assert TOKEN not in "".join(traceback.format_exception(failed.value))
 
 
 @pytest.mark.parametrize("base", [f"http://127.0.0.1:{unused_port()}", "127.0.0.1"],
