@@ -122,11 +122,12 @@ class OutboxSender:
 
     async def _moot(self, item: OutboxItem) -> bool:
         """A deadline reminder to an agency that has since acknowledged it."""
-        if not item.topic or not item.topic.startswith("dl:"):
+        reminded = agencies.reminded(item.topic)
+        if reminded is None:
             return False
-        _, deadline_id, agency_id = item.topic.split(":", 2)
+        deadline_id, agency_id = reminded
         async with self.core.sessionmaker() as session:
-            done = await agencies.acknowledgements(session, int(deadline_id))
+            done = await agencies.acknowledgements(session, deadline_id)
         return agency_id in done
 
     async def _record(self, outcomes: list[Outcome]) -> None:

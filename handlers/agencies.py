@@ -141,7 +141,6 @@ async def acknowledge(turn: Turn, rest: str) -> list[Reply]:
     if not fresh:
         return [Reply(t("agency.already_acknowledged", agency=agency.name,
                         title=deadline.title, time=turn.local(done.at)))]
-    await outbox.cancel_topic(turn.session, f"dl:{deadline.id}:{agency.id}", turn.now)
     thanks = t("agency.thanks_colleague", agency=agency.name, title=deadline.title,
                time=turn.local(done.at))
     for contact_id in await agencies.officers(turn.session, agency.id):

@@ -78,7 +78,7 @@ class Planner:
                     session, dedupe_key=f"dl:{deadline.id}:{agency.id}:{contact_id}:{step}",
                     channel=person.channel, chat_id=person.chat_id, contact_id=person.id,
                     text=text, buttons=buttons, now=now, priority=DEADLINE_PRIORITY,
-                    topic=f"dl:{deadline.id}:{agency.id}", office_hours=True,
+                    topic=agencies.reminder_topic(deadline.id, agency.id), office_hours=True,
                 )
         if step.startswith("od") and pending:
             added += await self._overdue_summary(session, deadline, step, pending, now)

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import outbox
 from storage.models import Acknowledgement, Agency, AgencyOfficer, Deadline, LinkCode
 
 GROUPS = ("so-ban-nganh", "ubnd-cap-huyen", "phoi-hop")
@@ -162,7 +163,8 @@ async def acknowledge(
     session: AsyncSession, deadline_id: int, agency_id: str, now: datetime,
     contact_id: int | None = None, by_admin: str | None = None,
 ) -> bool:
-    """Record that the agency reported; False if it already had."""
+    """Record that the agency reported and withdraw its reminders still queued; False if it
+    already had."""
     try:
         async with session.begin_nested():
             session.add(Acknowledgement(deadline_id=deadline_id, agency_id=agency_id,
@@ -170,7 +172,20 @@ async def acknowledge(
             await session.flush()
     except IntegrityError:
         return False
+    await outbox.cancel_topic(session, reminder_topic(deadline_id, agency_id), now)
     return True
+
+
+def reminder_topic(deadline_id: int, agency_id: str) -> str:
+    """The outbox topic of a deadline's reminders to one agency, e.g. "dl:3:so-y-te"."""
+    return f"dl:{deadline_id}:{agency_id}"
+
+
+def reminded(topic: str | None) -> tuple[int, str] | None:
+    """(deadline id, agency id) of a reminder's topic; None for other topics."""
+    kind, _, rest = (topic or "").partition(":")
+    deadline_id, _, agency_id = rest.partition(":")
+    return (int(deadline_id), agency_id) if kind == "dl" and deadline_id.isdigit() else None
 
 
 async def acknowledgements(session: AsyncSession, deadline_id: int) -> dict[str, AckInfo]:

@@ -16,7 +16,7 @@ from handlers.forms.runner import choices_of
 from handlers.forms.spec import Choice, Field, FormSpec
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
-from storage import agencies, contacts, outbox
+from storage import agencies, contacts
 
 GROUPS = (("so-ban-nganh", "admin.group_so_ban_nganh"),
           ("ubnd-cap-huyen", "admin.group_ubnd_cap_huyen"),
@@ -125,7 +125,6 @@ async def _mark(turn: Turn, answers: dict) -> list[Reply]:
                                        by_admin=turn.actor)
     if not fresh:
         return [Reply(turn.t("admin.dl_already", agency=agency.name)), *await overview(turn)]
-    await outbox.cancel_topic(turn.session, f"dl:{deadline.id}:{agency.id}", turn.now)
     await audit(turn, "deadline_mark", deadline=deadline.id, agency=agency.id)
     return [Reply(turn.t("admin.dl_marked", agency=agency.name, title=deadline.title)),
             *await overview(turn)]

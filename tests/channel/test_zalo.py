@@ -185,7 +185,7 @@ async def queue_reminder(sessionmaker, channel: str, user_id: str) -> str:
             session, dedupe_key=f"test:{channel}", channel=channel, chat_id=person.chat_id,
             contact_id=person.id, text="⏰ Nhắc hạn báo cáo: <b>Báo cáo năm 2026</b>",
             buttons=[[["Đã gửi báo cáo", ack]], [["Cần hỗ trợ", f"help:{deadline.id}:so-y-te"]]],
-            now=now, priority=4, topic=f"dl:{deadline.id}:so-y-te",
+            now=now, priority=4, topic=agencies.reminder_topic(deadline.id, "so-y-te"),
         )
     return ack
 

@@ -2,7 +2,7 @@
 office hours, withdrawn reminders (a scripted channel at our own seam, no platform)."""
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -11,7 +11,7 @@ from bot.outbox import MAX_ATTEMPTS, OutboxSender
 from bot.settings import Settings
 from bot.wiring import build_core
 from handlers.calendar import WorkCalendar
-from storage import outbox
+from storage import agencies, outbox
 from storage.models import OutboxMessage
 
 
@@ -96,3 +96,29 @@ async def test_office_hours_rows_wait_for_the_next_working_morning(db_url):
         row = (await rows(core))[0]
         assert channel.delivered == [] and row.status == "pending"
         assert row.next_attempt_at == datetime(2026, 11, 30, 0, 30, tzinfo=UTC)  # Monday 07:30
+
+
+async def test_reminders_to_an_agency_that_reported_are_withdrawn_not_sent(db_url):
+    async with running_core(db_url) as core:
+        now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 09:00 on a Tuesday
+        channel = ScriptedChannel()
+        sender = OutboxSender(core, {"telegram": channel}, WorkCalendar(), clock=lambda: now)
+        async with core.sessionmaker.begin() as session:
+            deadline = await agencies.add_deadline(session, "Báo cáo năm 2026",
+                                                   date(2026, 12, 31), ["so-y-te"], now)
+
+        async def remind(key: str, chat: str, agency: str) -> None:
+            async with core.sessionmaker.begin() as session:
+                await outbox.enqueue(session, dedupe_key=key, channel="telegram", chat_id=chat,
+                                     contact_id=None, text="Nhắc hạn", buttons=[], now=now,
+                                     topic=agencies.reminder_topic(deadline.id, agency))
+
+        await remind("queued", "7", "so-y-te")
+        async with core.sessionmaker.begin() as session:  # the agency reports
+            assert await agencies.acknowledge(session, deadline.id, "so-y-te", now)
+        await remind("late", "7", "so-y-te")  # queued after it reported: dropped when sent
+        await remind("other", "8", "so-tai-chinh")
+        await sender.drain()
+        status = {row.dedupe_key: row.status for row in await rows(core)}
+        assert status == {"queued": "cancelled", "late": "cancelled", "other": "sent"}
+        assert channel.delivered == ["8"]
