@@ -28,7 +28,7 @@ from handlers.dispatcher import utcnow
 from handlers.reminders import notify_admins
 from handlers.turn import Button, Reply, menu_of
 from messages.loader import Safe
-from storage import agencies, contacts, conversations, outbox
+from storage import agencies, broadcasts, contacts, conversations, outbox
 from storage.conversations import ConversationKey
 from storage.outbox import OutboxItem
 
@@ -103,9 +103,8 @@ class OutboxSender:
                            error="retry after")
         except OutsideWindow:
             # a broadcast counts these in its report; anything else is worth an alert
-            broadcast = bool(item.topic and item.topic.startswith("bc:"))
             return Outcome(item, status="outside_window", error="outside window",
-                           alert=not broadcast)
+                           alert=not broadcasts.is_broadcast(item.topic))
         except Rejected as problem:
             return Outcome(item, status="failed", error=f"rejected: {problem}", alert=True)
         except (TemporaryFailure, OSError) as problem:

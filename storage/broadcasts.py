@@ -10,6 +10,15 @@ from storage.models import Broadcast, OutboxMessage
 from storage.outbox import cancel_topic
 
 
+def topic(number: int) -> str:
+    """The outbox topic of a broadcast's messages, e.g. "bc:12"."""
+    return f"bc:{number}"
+
+
+def is_broadcast(outbox_topic: str | None) -> bool:
+    return bool(outbox_topic) and outbox_topic.startswith("bc:")
+
+
 @dataclass(frozen=True)
 class Progress:
     id: int
@@ -44,7 +53,7 @@ async def cancel(session: AsyncSession, number: int, now: datetime) -> int | Non
     if row is None or row.status != "sending":
         return None
     row.status, row.finished_at = "cancelled", now
-    return await cancel_topic(session, f"bc:{number}", now)
+    return await cancel_topic(session, topic(number), now)
 
 
 async def running(session: AsyncSession) -> list[Progress]:
@@ -57,7 +66,7 @@ async def running(session: AsyncSession) -> list[Progress]:
     for row in (await session.execute(query)).scalars().all():
         counts = await session.execute(
             select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.topic == f"bc:{row.id}").group_by(OutboxMessage.status)
+            .where(OutboxMessage.topic == topic(row.id)).group_by(OutboxMessage.status)
         )
         result.append(Progress(row.id, row.total, row.status, dict(counts.all()),
                                row.progress_channel, row.progress_chat_id,

@@ -87,7 +87,7 @@ async def _submit(turn: Turn, answers: dict) -> list[Reply]:
         await outbox.enqueue(
             turn.session, dedupe_key=f"bc:{number}:{person.id}", channel=person.channel,
             chat_id=person.chat_id, contact_id=person.id, text=text, buttons=[],
-            now=turn.now, priority=BULK_PRIORITY, topic=f"bc:{number}",
+            now=turn.now, priority=BULK_PRIORITY, topic=broadcasts.topic(number),
         )
     await audit(turn, "broadcast", id=number, segment=str(segment), recipients=len(people))
     stop_button = Button(turn.t("admin.bc_stop", id=number), f"adm:bc:stop:{number}")
