@@ -1,17 +1,18 @@
 """How the sender closes or requeues rows: retries with backoff, giving up with an alert,
-office hours, withdrawn reminders (a scripted channel at our own seam, no platform)."""
+office hours, withdrawn reminders, closed reply windows (a scripted channel at our own seam,
+no platform)."""
 
 import contextlib
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.channels.base import Rejected, RetryLater, TemporaryFailure
+from bot.channels.base import OutsideWindow, Rejected, RetryLater, TemporaryFailure
 from bot.outbox import MAX_ATTEMPTS, OutboxSender
 from bot.settings import Settings
 from bot.wiring import build_core
 from handlers.calendar import WorkCalendar
-from storage import agencies, outbox
+from storage import agencies, broadcasts, outbox
 from storage.models import OutboxMessage
 
 
@@ -122,3 +123,19 @@ async def test_reminders_to_an_agency_that_reported_are_withdrawn_not_sent(db_ur
         status = {row.dedupe_key: row.status for row in await rows(core)}
         assert status == {"queued": "cancelled", "late": "cancelled", "other": "sent"}
         assert channel.delivered == ["8"]
+
+
+async def test_outside_the_reply_window_alerts_admins_except_for_broadcasts(db_url):
+    async with running_core(db_url) as core:
+        now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+        channel = ScriptedChannel(OutsideWindow("7 days"), OutsideWindow("7 days"))
+        sender = OutboxSender(core, {"telegram": channel}, WorkCalendar(), clock=lambda: now)
+        async with core.sessionmaker.begin() as session:
+            for key, topic in (("notice", None), ("broadcast", broadcasts.topic(1))):
+                await outbox.enqueue(session, dedupe_key=key, channel="telegram", chat_id="7",
+                                     contact_id=None, text="Thông báo", buttons=[], now=now,
+                                     topic=topic)
+        await sender.drain(max_batches=1)
+        notice, broadcast, *alerts = await rows(core)
+        assert notice.status == broadcast.status == "outside_window"
+        assert [a.dedupe_key for a in alerts] == [f"failed:{notice.id}:telegram:1"]
