@@ -19,8 +19,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from xlsxwriter import Workbook
 
-from handlers.forms.validators import show_phone, show_tax_code
-from handlers.privacy import PURPOSE_TEXT
+from handlers.privacy import PURPOSE_TEXT, shown
 from messages.choices import choice_name
 from messages.loader import Texts
 from storage import agencies
@@ -202,9 +201,9 @@ async def _registrations(
     async for row in _stream(session, query):
         sheet.append((
             row.code, row.title, _local(row.starts_at, tz), status.get(row.status, row.status),
-            row.attendees, row.company, row.tax_code and show_tax_code(row.tax_code),
-            choice_name("localities", row.locality), choice_name("sectors", row.sector),
-            row.contact_name, row.position, row.phone and show_phone(row.phone), row.email,
+            row.attendees, row.company, shown("tax_code", row.tax_code),
+            shown("locality", row.locality), shown("sector", row.sector),
+            row.contact_name, row.position, shown("phone", row.phone), row.email,
             _local(row.created_at, tz),
         ))
     return sheet.close()
@@ -221,7 +220,7 @@ async def _members(session: AsyncSession, workbook: Workbook, texts: Texts, tz: 
     async for row in _stream(session, query):
         sheet.append((
             row.code, choice_name("schools", row.school), status.get(row.status, row.status),
-            row.full_name, row.student_id, row.class_name, row.phone and show_phone(row.phone),
+            row.full_name, row.student_id, row.class_name, shown("phone", row.phone),
             row.email, _local(row.created_at, tz),
         ))
     return sheet.close()

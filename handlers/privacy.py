@@ -65,10 +65,14 @@ SHOWN_AS = {
 }
 
 
+def shown(name: str, value):
+    """A stored field as people read it: phone 0905 123 456, not +84…; a locality's name, not
+    its code. Empty stays empty."""
+    return SHOWN_AS[name](value) if value and name in SHOWN_AS else value
+
+
 def _details(fields: dict) -> str:
-    """Stored fields as the person typed or chose them (phone 0905 123 456, not +84…)."""
-    shown = [SHOWN_AS.get(name, str)(value) for name, value in fields.items() if value]
-    return "; ".join(shown) or "—"
+    return "; ".join(str(shown(name, value)) for name, value in fields.items() if value) or "—"
 
 
 async def withdraw(turn: Turn) -> list[Reply]:
