@@ -63,8 +63,16 @@ def _changed(row, chat_id: str, display_name: str | None, now: datetime) -> bool
 
 async def get(session: AsyncSession, contact_id: int) -> ContactRef | None:
     row = await session.get(Contact, contact_id)
-    if row is None:
-        return None
+    return _ref(row) if row else None
+
+
+async def reachable(session: AsyncSession, contact_id: int) -> ContactRef | None:
+    """The contact, unless the platform refused delivery to them since they last wrote."""
+    row = await session.get(Contact, contact_id)
+    return _ref(row) if row and row.unreachable_at is None else None
+
+
+def _ref(row: Contact) -> ContactRef:
     return ContactRef(row.id, row.channel, row.user_id, row.chat_id, row.display_name)
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import agencies, consents
+from storage import agencies, consents, contacts
 from storage.contacts import ContactRef
-from storage.models import ClubMembership, ConsentEvent, Contact, Registration
+from storage.models import ClubMembership, ConsentEvent, Registration
 
 KINDS = ("cls", "ses", "wait", "club", "dl", "news")
 
@@ -45,10 +45,9 @@ async def recipients(session: AsyncSession, segment: Segment) -> list[ContactRef
     for contact_id in sorted(set(ids)):
         if purpose and purpose not in await consents.granted(session, contact_id):
             continue
-        row = await session.get(Contact, contact_id)
-        if row.unreachable_at is None:
-            people.append(ContactRef(row.id, row.channel, row.user_id, row.chat_id,
-                                     row.display_name))
+        person = await contacts.reachable(session, contact_id)
+        if person is not None:
+            people.append(person)
     return people
 
 

@@ -26,12 +26,16 @@ async def test_first_message_creates_the_contact_and_later_ones_reuse_it(session
 
 async def test_writing_again_after_blocking_makes_the_person_reachable(sessionmaker):
     async with sessionmaker.begin() as session:
-        await contacts.touch(session, "telegram", "7", "7", "Hoa", T0)
+        person = await contacts.touch(session, "telegram", "7", "7", "Hoa", T0)
         await contacts.mark_unreachable(session, "telegram", "7", T0)
     assert (await _row(sessionmaker)).unreachable_at is not None
+    async with sessionmaker() as session:  # broadcasts leave them out meanwhile
+        assert await contacts.reachable(session, person.id) is None
     async with sessionmaker.begin() as session:
         await contacts.touch(session, "telegram", "7", "7", "Hoa", T0 + timedelta(seconds=5))
     assert (await _row(sessionmaker)).unreachable_at is None
+    async with sessionmaker() as session:
+        assert await contacts.reachable(session, person.id) == person
 
 
 async def test_last_seen_moves_by_the_minute_and_a_new_name_is_kept(sessionmaker):
