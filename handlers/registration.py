@@ -164,7 +164,7 @@ async def change_attendees(turn: Turn, answers: dict) -> list[Reply]:
     changed, promoted = await repo.change_attendees(
         turn.session, registration.id, people, turn.now
     )
-    await notify_promoted(turn, promoted)
+    await notify_placed(turn, promoted)
     if not changed:
         session = await repo.get_session(turn.session, registration.session_id)
         text = t("registration.no_seats_for_more", people=people, left=session.seats_left,
@@ -195,19 +195,23 @@ async def start(turn: Turn) -> list[Reply]:
     return await runner.start(turn, ENTERPRISE_FORM, answers)
 
 
-async def notify_promoted(turn: Turn, promoted: list[repo.RegistrationInfo]) -> None:
-    """Queue a "you have a seat now" message to each person moved up from the waitlist."""
+async def notify_placed(turn: Turn, placed: list[repo.RegistrationInfo]) -> None:
+    """Queue one message to each person placed in a session: "you have a seat now", or, for a
+    group the session could not seat, its place on the waitlist."""
     titles = {c.id: c.title for c in await repo.classes(turn.session)}
-    for registration in promoted:
+    for registration in placed:
         session = await repo.get_session(turn.session, registration.session_id)
         person = await contacts.get(turn.session, registration.contact_id)
+        seated = registration.status == "confirmed"
         text = turn.t(
-            "registration.promoted", title=titles[registration.class_id],
-            code=registration.code, people=registration.attendees,
-            date=turn.local(session.starts_at), venue=session.venue,
+            "registration.promoted" if seated else "registration.placed_on_waitlist",
+            title=titles[registration.class_id], code=registration.code,
+            people=registration.attendees, date=turn.local(session.starts_at),
+            venue=session.venue, position=registration.waitlist_position,
         )
         await outbox.enqueue(
-            turn.session, dedupe_key=f"promoted:{registration.id}:{session.id}",
+            turn.session,
+            dedupe_key=f"{'promoted' if seated else 'waiting'}:{registration.id}:{session.id}",
             channel=person.channel, chat_id=person.chat_id, contact_id=person.id, text=text,
             buttons=[[[turn.t("registration.my_registrations"), "myreg"]]], now=turn.now,
             priority=2,
@@ -216,4 +220,4 @@ async def notify_promoted(turn: Turn, promoted: list[repo.RegistrationInfo]) -> 
 
 async def cancel_and_notify(turn: Turn, registration_id: int) -> None:
     promoted = await repo.cancel(turn.session, registration_id, turn.now)
-    await notify_promoted(turn, promoted)
+    await notify_placed(turn, promoted)

@@ -1,5 +1,11 @@
 """Classes, sessions and registrations. Seats are taken with one conditional UPDATE, so the last
-seat cannot be given twice, whatever the number of people confirming at once."""
+seat cannot be given twice, whatever the number of people confirming at once.
+
+The invariant every function here keeps, in the caller's transaction: a session's ``seats_taken``
+is the sum of the attendees of its confirmed registrations, never above its capacity; when seats
+free up, the waitlist is seated in order (a group too large for the seats left keeps its place
+while smaller ones behind it move up); while a class has an open session, nobody of that class is
+left "interested"."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -90,14 +96,21 @@ async def upcoming_sessions(
 async def add_session(
     session: AsyncSession, class_id: int, starts_at: datetime, venue: str, capacity: int,
     now: datetime, notes: str | None = None,
-) -> SessionInfo:
+) -> tuple[SessionInfo, list[RegistrationInfo]]:
+    """Add an open session; people interested in the class are placed in it at once.
+
+    Returns:
+        The session, and the registrations placed in it (seated or waitlisted).
+    """
     row = ClassSession(
         class_id=class_id, starts_at=starts_at, venue=venue, capacity=capacity,
         seats_taken=0, registration_open=True, cancelled=False, notes=notes, created_at=now,
     )
     session.add(row)
     await session.flush()
-    return _session_info(row)
+    placed = await assign_interested(session, class_id, row.id, now)
+    await session.refresh(row)
+    return _session_info(row), placed
 
 
 async def get_session(session: AsyncSession, session_id: int) -> SessionInfo | None:
@@ -125,21 +138,21 @@ async def register(
     waitlist; "interested" while the class has no open session yet.
 
     Raises:
-        DuplicateRegistration: the tax code is already registered for this class.
+        DuplicateRegistration: the tax code is already registered for this class (nothing is
+            kept: the seats taken for it are given back with the row).
     """
-    target = next(
-        (s for s in await upcoming_sessions(session, class_id, now) if s.registration_open), None
-    )
-    status = "interested"
-    if target is not None:
-        status = "confirmed" if await take_seats(session, target.id, attendees) else "waitlisted"
-    row = Registration(
-        contact_id=contact_id, class_id=class_id, session_id=target.id if target else None,
-        status=status, attendees=attendees, created_at=now, updated_at=now,
-        **{name: fields.get(name) for name in PERSONAL_FIELDS},
-    )
+    target = await _open_session(session, class_id, now)
     try:
-        async with session.begin_nested():
+        async with session.begin_nested():  # the seats and the row stand or fall together
+            status = "interested"
+            if target is not None:
+                seated = await take_seats(session, target, attendees, new_booking=True)
+                status = "confirmed" if seated else "waitlisted"
+            row = Registration(
+                contact_id=contact_id, class_id=class_id, session_id=target, status=status,
+                attendees=attendees, created_at=now, updated_at=now,
+                **{name: fields.get(name) for name in PERSONAL_FIELDS},
+            )
             session.add(row)
             await session.flush()
     except IntegrityError:
@@ -152,16 +165,29 @@ async def register(
     return await _info(session, row)
 
 
-async def take_seats(session: AsyncSession, session_id: int, seats: int) -> bool:
-    """Take ``seats`` in one statement; False when they do not fit (or registration closed)."""
+async def _open_session(session: AsyncSession, class_id: int, now: datetime) -> int | None:
+    """The id of the class's next session that takes registrations, if any."""
+    return next(
+        (s.id for s in await upcoming_sessions(session, class_id, now) if s.registration_open),
+        None,
+    )
+
+
+async def take_seats(
+    session: AsyncSession, session_id: int, seats: int, *, new_booking: bool
+) -> bool:
+    """Take ``seats`` in one statement; False when they do not fit. A new booking (a new
+    registration, more attendees) also needs registration to be open; seating the waitlist
+    does not, so a seat freed while registration is closed still goes to who waits for it."""
+    conditions = [
+        ClassSession.id == session_id,
+        ClassSession.seats_taken + seats <= ClassSession.capacity,
+        ClassSession.cancelled.is_(False),
+    ]
+    if new_booking:
+        conditions.append(ClassSession.registration_open.is_(True))
     result = await session.execute(
-        update(ClassSession)
-        .where(
-            ClassSession.id == session_id,
-            ClassSession.seats_taken + seats <= ClassSession.capacity,
-            ClassSession.registration_open.is_(True),
-            ClassSession.cancelled.is_(False),
-        )
+        update(ClassSession).where(*conditions)
         .values(seats_taken=ClassSession.seats_taken + seats)
     )
     return result.rowcount == 1
@@ -203,11 +229,21 @@ async def promote_waitlist(
     )
     promoted = []
     for row in (await session.execute(query)).scalars().all():
-        if await take_seats(session, session_id, row.attendees):
+        if await take_seats(session, session_id, row.attendees, new_booking=False):
             row.status, row.updated_at = "confirmed", now
             await session.flush()
             promoted.append(await _info(session, row))
     return promoted
+
+
+async def waitlist(session: AsyncSession, session_id: int) -> list[RegistrationInfo]:
+    """Who waits for a seat in the session, in the order they will be seated."""
+    query = (
+        select(Registration)
+        .where(Registration.session_id == session_id, Registration.status == "waitlisted")
+        .order_by(Registration.id)
+    )
+    return [await _info(session, row) for row in (await session.execute(query)).scalars()]
 
 
 async def change_attendees(
@@ -216,21 +252,22 @@ async def change_attendees(
     """Change the number of attendees; a confirmed seat grows only if the seats exist.
 
     Returns:
-        (changed, promoted): whether it changed, and who moved up from the waitlist.
+        (changed, promoted): whether it changed, and who moved up from the waitlist (a smaller
+        waiting group may fit now, or the seats a confirmed group gave back).
     """
     row = await session.get(Registration, registration_id)
     delta = attendees - row.attendees
-    promoted: list[RegistrationInfo] = []
     if row.status == "confirmed" and delta > 0 and not await take_seats(
-        session, row.session_id, delta
+        session, row.session_id, delta, new_booking=True
     ):
         return False, []
     row.attendees, row.updated_at = attendees, now
     await session.flush()
     if row.status == "confirmed" and delta < 0:
         await release_seats(session, row.session_id, -delta)
-        promoted = await promote_waitlist(session, row.session_id, now)
-    return True, promoted
+    if row.session_id is not None and delta < 0:
+        return True, await promote_waitlist(session, row.session_id, now)
+    return True, []
 
 
 async def update_fields(
@@ -301,8 +338,8 @@ def _session_info(row: ClassSession) -> SessionInfo:
 async def assign_interested(
     session: AsyncSession, class_id: int, session_id: int, now: datetime
 ) -> list[RegistrationInfo]:
-    """A class got a session: people who registered their interest get a seat or a waitlist
-    place in it, in the order they registered."""
+    """A class got an open session: people who registered their interest get a seat or a
+    waitlist place in it, in the order they registered."""
     query = (
         select(Registration)
         .where(Registration.class_id == class_id, Registration.status == "interested")
@@ -310,7 +347,7 @@ async def assign_interested(
     )
     assigned = []
     for row in (await session.execute(query)).scalars().all():
-        seated = await take_seats(session, session_id, row.attendees)
+        seated = await take_seats(session, session_id, row.attendees, new_booking=False)
         row.session_id, row.updated_at = session_id, now
         row.status = "confirmed" if seated else "waitlisted"
         await session.flush()
@@ -318,8 +355,15 @@ async def assign_interested(
     return assigned
 
 
-async def update_session(session: AsyncSession, session_id: int, **changes) -> SessionInfo:
-    """Change a session's time, venue, capacity, notes or open/closed state.
+async def update_session(
+    session: AsyncSession, session_id: int, now: datetime, **changes
+) -> tuple[SessionInfo, list[RegistrationInfo]]:
+    """Change a session's time, venue, capacity, notes or open/closed state; the seats that a
+    larger capacity or a reopening gives go to the waitlist, then to people interested in the
+    class.
+
+    Returns:
+        The session as changed, and the registrations seated or placed in it.
 
     Raises:
         ValueError: the capacity would fall below the seats already given.
@@ -330,12 +374,23 @@ async def update_session(session: AsyncSession, session_id: int, **changes) -> S
     for name, value in changes.items():
         setattr(row, name, value)
     await session.flush()
-    return _session_info(row)
+    placed = await promote_waitlist(session, session_id, now)
+    if row.registration_open and not row.cancelled:
+        placed += await assign_interested(session, row.class_id, session_id, now)
+    await session.refresh(row)
+    return _session_info(row), placed
 
 
-async def cancel_session(session: AsyncSession, session_id: int, now: datetime) -> None:
-    """Cancel a session; its people keep their registrations as "interested" (without a
-    session), so that the next session of the class seats them first."""
+async def cancel_session(
+    session: AsyncSession, session_id: int, now: datetime
+) -> list[RegistrationInfo]:
+    """Cancel a session. Its people keep their registrations: in the class's next open session
+    if it has one (a seat or the waitlist, in the order they registered), else as "interested",
+    to be seated first when the class gets a session.
+
+    Returns:
+        The registrations placed in another session.
+    """
     row = await session.get(ClassSession, session_id, populate_existing=True)
     row.cancelled, row.registration_open, row.seats_taken = True, False, 0
     query = select(Registration).where(
@@ -345,3 +400,5 @@ async def cancel_session(session: AsyncSession, session_id: int, now: datetime) 
         registration.status, registration.session_id = "interested", None
         registration.updated_at = now
     await session.flush()
+    other = await _open_session(session, row.class_id, now)
+    return await assign_interested(session, row.class_id, other, now) if other else []

@@ -10,7 +10,7 @@ from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
-from handlers.registration import notify_promoted
+from handlers.registration import notify_placed
 from handlers.reminders import notify_session_change
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
@@ -33,11 +33,14 @@ async def show(turn: Turn) -> list[Reply]:
                    "capacity": session.capacity, "notes": session.notes}
         return await runner.start(turn, EDIT_SESSION_FORM, answers)
     if action == "toggle":
-        updated = await regs.update_session(turn.session, session.id,
-                                            registration_open=not session.registration_open)
+        updated, placed = await regs.update_session(
+            turn.session, session.id, turn.now, registration_open=not session.registration_open
+        )
+        await notify_placed(turn, placed)
         await audit(turn, "session_toggle", id=session.id, open=updated.registration_open)
         state = turn.t("admin.cls_open" if updated.registration_open else "admin.cls_closed")
-        return [Reply(turn.t("admin.cls_toggled", id=session.id, state=state)),
+        text = turn.t("admin.cls_toggled", id=session.id, state=state)
+        return [Reply(Safe(text + await _seating(turn, updated, placed))),
                 *await overview(turn)]
     if action == "cancel":
         confirm = rows(Button(turn.t("admin.cls_yes_cancel"), f"adm:cls:cancelyes:{number}"),
@@ -45,11 +48,11 @@ async def show(turn: Turn) -> list[Reply]:
         return [Reply(turn.t("admin.cls_confirm_cancel", id=number), confirm)]
     if action == "cancelyes":
         # tell the registrants while they are still on the session, then free it
-        await regs.update_session(turn.session, session.id, cancelled=True,
+        await regs.update_session(turn.session, session.id, turn.now, cancelled=True,
                                   registration_open=False)
         told = await notify_session_change(turn.session, turn.t, turn.config.tz, session.id,
                                            turn.now)
-        await regs.cancel_session(turn.session, session.id, turn.now)
+        await notify_placed(turn, await regs.cancel_session(turn.session, session.id, turn.now))
         await audit(turn, "session_cancel", id=session.id, notified=told)
         return [Reply(turn.t("admin.cls_cancelled", id=session.id, count=told)),
                 *await overview(turn)]
@@ -105,18 +108,34 @@ FIELDS = (
 )
 
 
+async def _seating(turn: Turn, session: regs.SessionInfo, placed: list) -> str:
+    """What the admin must know after seats changed: how many were seated (each is told), and
+    who still waits, with their group size, since the seats left do not fit them."""
+    t, lines = turn.t, []
+    seated = sum(r.status == "confirmed" for r in placed)
+    if seated:
+        lines.append(t("admin.cls_seated", count=seated))
+    waiting = await regs.waitlist(turn.session, session.id)
+    if waiting:
+        lines.append(t("admin.cls_waiting", id=session.id, left=session.seats_left,
+                       count=len(waiting)))
+        lines += [t("admin.cls_waiting_line", code=r.code, people=r.attendees,
+                    company=r.fields.get("company") or t("forms.not_given")) for r in waiting]
+    return "".join("\n" + line for line in lines)
+
+
 async def _add(turn: Turn, answers: dict) -> list[Reply]:
     info = await regs.class_by_code(turn.session, answers["class_code"])
     starts_at = v.local_datetime(answers["date"], answers["time"], turn.config.tz)
-    session = await regs.add_session(turn.session, info.id, starts_at, answers["venue"],
-                                     answers["capacity"], turn.now, notes=answers.get("notes"))
-    assigned = await regs.assign_interested(turn.session, info.id, session.id, turn.now)
-    await notify_promoted(turn, [r for r in assigned if r.status == "confirmed"])
+    session, placed = await regs.add_session(
+        turn.session, info.id, starts_at, answers["venue"], answers["capacity"], turn.now,
+        notes=answers.get("notes"),
+    )
+    await notify_placed(turn, placed)
     await audit(turn, "session_add", id=session.id, class_code=info.code,
                 starts_at=starts_at.isoformat(), capacity=session.capacity)
-    text = turn.t("admin.cls_added", id=session.id, date=turn.local(starts_at),
-                  assigned=len(assigned))
-    return [Reply(text), *await overview(turn)]
+    text = turn.t("admin.cls_added", id=session.id, date=turn.local(starts_at))
+    return [Reply(Safe(text + await _seating(turn, session, placed))), *await overview(turn)]
 
 
 async def _edit(turn: Turn, answers: dict) -> list[Reply]:
@@ -125,22 +144,22 @@ async def _edit(turn: Turn, answers: dict) -> list[Reply]:
         return [Reply(turn.t("admin.cls_gone")), *await overview(turn)]
     starts_at = v.local_datetime(answers["date"], answers["time"], turn.config.tz)
     try:
-        after = await regs.update_session(turn.session, before.id, starts_at=starts_at,
-                                          venue=answers["venue"], capacity=answers["capacity"],
-                                          notes=answers.get("notes"))
+        after, placed = await regs.update_session(
+            turn.session, before.id, turn.now, starts_at=starts_at, venue=answers["venue"],
+            capacity=answers["capacity"], notes=answers.get("notes"),
+        )
     except ValueError:
         return [Reply(turn.t("admin.cls_capacity_too_low", capacity=answers["capacity"],
                              taken=before.seats_taken)), *await overview(turn)]
-    promoted = await regs.promote_waitlist(turn.session, after.id, turn.now)
-    await notify_promoted(turn, promoted)
+    await notify_placed(turn, placed)
     notified = 0
     if (after.starts_at, after.venue) != (before.starts_at, before.venue):
         notified = await notify_session_change(turn.session, turn.t, turn.config.tz, after.id,
                                                turn.now)
     await audit(turn, "session_edit", id=after.id, starts_at=starts_at.isoformat(),
                 venue=after.venue, capacity=after.capacity)
-    text = turn.t("admin.cls_updated", id=after.id, notified=notified, promoted=len(promoted))
-    return [Reply(text), *await overview(turn)]
+    text = turn.t("admin.cls_updated", id=after.id, notified=notified)
+    return [Reply(Safe(text + await _seating(turn, after, placed))), *await overview(turn)]
 
 
 ADD_SESSION_FORM = FormSpec(name="adm_cls_add", version=1, title="admin.cls_add_title",

@@ -20,10 +20,11 @@ def valid_tax_code(n: int) -> str:
 async def add_session(sessionmaker, clock, class_code="lop1", capacity=20, days=10):
     async with sessionmaker.begin() as session:
         info = await registrations.class_by_code(session, class_code)
-        return await registrations.add_session(
+        added, _placed = await registrations.add_session(
             session, info.id, clock.now + timedelta(days=days), "Hội trường Sở KH&CN",
             capacity, clock.now,
         )
+        return added
 
 
 async def agree(chat):

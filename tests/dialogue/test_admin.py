@@ -121,7 +121,7 @@ async def test_sessions_add_edit_capacity_and_move(dispatcher, admin, sessionmak
     await admin.send("2")
     await admin.send("Mang theo máy tính xách tay")
     await admin.press("Xác nhận")
-    assert "Đã thêm buổi #1" in admin.text() and "1 người đã đăng ký quan tâm" in admin.text()
+    assert "Đã thêm buổi #1" in admin.text() and "1 đăng ký đã được xếp chỗ" in admin.text()
     async with sessionmaker() as session:
         assert (await registrations.get(session, 1)).status == "confirmed"
     await admin.press("Sửa buổi #1")
@@ -133,7 +133,7 @@ async def test_sessions_add_edit_capacity_and_move(dispatcher, admin, sessionmak
     await admin.press("Sửa Ngày")
     await admin.send("16/12/2026")
     await admin.press("Xác nhận")
-    assert "1 người sẽ được báo thay đổi" in admin.text()
+    assert "1 đăng ký sẽ được báo thay đổi" in admin.text()
     async with sessionmaker() as session:
         notices = (await session.execute(select(OutboxMessage.text))).scalars().all()
     assert sum("đã được dời sang" in text for text in notices) == 1
