@@ -84,3 +84,20 @@ async def test_a_new_session_too_small_for_the_interested_group_says_who_waits(
     async with sessionmaker() as session:
         queued = (await session.execute(select(OutboxMessage.text))).scalars().all()
     assert not any("đã có chỗ" in q for q in queued)
+
+
+async def test_freed_seats_go_to_the_first_waiting_group_that_fits(dispatcher, sessionmaker,
+                                                                   clock):
+    session = await add_session(sessionmaker, clock, "lop1", capacity=4)
+    people = [FakeChat(dispatcher, name) for name in ("seated", "first", "second")]
+    for number, (person, attendees) in enumerate(zip(people, ("4", "3", "2"), strict=True)):
+        await register(person, tax_code=valid_tax_code(40 + number), attendees=attendees)
+    await people[0].send("/dangkycuatoi")
+    await people[0].press("Hủy")
+    await people[0].press("Có, hủy đăng ký")
+    async with sessionmaker() as db:
+        rows = (await db.execute(select(Registration.attendees, Registration.status)
+                                 .order_by(Registration.id))).all()
+    # the group of 3 waited first and fits; the group of 2 behind it keeps waiting
+    assert [tuple(row) for row in rows] == [(4, "cancelled"), (3, "confirmed"), (2, "waitlisted")]
+    assert await seats(sessionmaker, session.id) == (3, 3)
