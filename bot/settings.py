@@ -16,7 +16,9 @@ KNOWN_CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
 class Settings(BaseSettings):
     """Every setting of the bot; names match the environment variables in `.env.example`."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # `VAR=` (as in .env.example) means unset: the default applies, the channel stays off
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
 
     database_url: str = "sqlite+aiosqlite:///data/bot.db"
     telegram_bot_token: SecretStr | None = None
@@ -118,6 +120,13 @@ class Settings(BaseSettings):
         if value and not re.match(r"https?://[^/\s]+", value):
             raise ValueError("phải là một địa chỉ http:// hoặc https://")
         return value.rstrip("/") if value else value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value.get_secret_value()):
+            raise ValueError("phải có dạng <số>:<mã bí mật> như @BotFather gửi")
+        return value
 
     @field_validator("zalo_bot_token")
     @classmethod
