@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime, time
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -48,6 +49,8 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     log_level: str = "INFO"
+    log_file: Path = Path("data/bot.log")  # used while the terminal chat has the terminal
+    export_dir: Path = Path("exports")  # Excel exports asked for where no file can be sent
 
     @field_validator("admin_ids")
     @classmethod
@@ -189,6 +192,11 @@ class Settings(BaseSettings):
     def zalo_bot_enabled(self) -> bool:
         return self.zalo_bot_token is not None
 
+    @property
+    def any_channel_enabled(self) -> bool:
+        """Whether a platform is configured; without one the terminal chat is in front."""
+        return self.telegram_enabled or self.zalo_oa_enabled or self.zalo_bot_enabled
+
 
 def parse_days(value: str) -> frozenset[date]:
     """``"01/12/2026, 05/12/2026"`` → the dates; a malformed one is a ValueError naming it."""
@@ -202,7 +210,7 @@ def parse_days(value: str) -> frozenset[date]:
 
 
 class SettingsError(Exception):
-    """A setting is missing or invalid; the message names it in one line."""
+    """A setting is missing, invalid or unusable (a port in use); one line names it."""
 
 
 def load_settings(**overrides) -> Settings:
