@@ -36,9 +36,12 @@ def without_format_characters(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Fold Vietnamese text to lower-case ASCII-like letters for matching, never for storage."""
+    """Fold Vietnamese text to lower-case ASCII-like letters for matching, never for storage;
+    invisible format characters (a pasted BOM, a zero-width space) are dropped."""
     decomposed = unicodedata.normalize("NFD", text.translate(_NON_DECOMPOSING))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = without_format_characters(
+        "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
     return _SPACES.sub(" ", stripped).strip().casefold()
 
 

@@ -63,3 +63,10 @@ async def test_invisible_characters_are_left_out_of_a_session_note(dispatcher, s
     async with sessionmaker() as session:
         note = (await session.execute(select(ClassSession.notes))).scalar_one()
     assert note == "Mang theo máy tính xách tay"
+
+
+async def test_a_pasted_byte_order_mark_does_not_hide_a_command(chat):
+    await chat.send("menu")
+    expected = chat.text()
+    await chat.send("\ufeffmenu\u200b")
+    assert chat.text() == expected
