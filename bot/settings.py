@@ -6,12 +6,23 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 KNOWN_CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
+BOT_TOKEN_SHAPES = {  # field → (the token's shape, who hands it out)
+    "telegram_bot_token": (r"\d+:[A-Za-z0-9_-]+", "@BotFather"),
+    "zalo_bot_token": (r"\d+:\S+", "Zalo Bot Creator"),
+}
 
 
 class Settings(BaseSettings):
@@ -124,18 +135,12 @@ class Settings(BaseSettings):
             raise ValueError("phải là một địa chỉ http:// hoặc https://")
         return value.rstrip("/") if value else value
 
-    @field_validator("telegram_bot_token")
+    @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod
-    def _telegram_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value.get_secret_value()):
-            raise ValueError("phải có dạng <số>:<mã bí mật> như @BotFather gửi")
-        return value
-
-    @field_validator("zalo_bot_token")
-    @classmethod
-    def _zalo_bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"\d+:\S+", value.get_secret_value()):
-            raise ValueError("phải có dạng <số>:<mã bí mật> như Zalo Bot Creator gửi")
+    def _bot_token_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        shape, issuer = BOT_TOKEN_SHAPES[info.field_name]
+        if value is not None and not re.fullmatch(shape, value.get_secret_value()):
+            raise ValueError(f"phải có dạng <số>:<mã bí mật> như {issuer} gửi")
         return value
 
     @model_validator(mode="after")
