@@ -1,7 +1,8 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    DATABASE_URL=sqlite+aiosqlite:////data/bot.db WEB_HOST=0.0.0.0 WEB_PORT=8080
+    DATABASE_URL=sqlite+aiosqlite:////data/bot.db WEB_HOST=0.0.0.0 WEB_PORT=8080 \
+    LOG_FILE=/data/bot.log EXPORT_DIR=/data/exports
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

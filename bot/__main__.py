@@ -5,7 +5,7 @@ import asyncio
 import sys
 
 from bot import admin_cli, app, ask
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 
 def parser() -> argparse.ArgumentParser:
@@ -30,10 +30,15 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        settings = load_settings()
-    except SettingsError as problem:
+        return start(args, load_settings())
+    except SettingsError as problem:  # a bad setting, or a port that cannot be opened
         print(problem, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl+C before the chat listens for it, or a second one
+        return 130
+
+
+def start(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
     if command == "db":
         app.migrate_only(settings)

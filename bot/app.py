@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import errno
 import logging
 import signal
 import sys
@@ -11,9 +12,16 @@ from bot.channels.text import plain
 from bot.channels.web import WebChat
 from bot.outbox import OutboxSender
 from bot.scheduler import start_scheduler
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from bot.web import start_web
-from bot.wiring import build_calendar, build_channels, build_core, configure_logging, migrate
+from bot.wiring import (
+    Core,
+    build_calendar,
+    build_channels,
+    build_core,
+    configure_logging,
+    migrate,
+)
 from messages.loader import Texts
 
 log = logging.getLogger(__name__)
@@ -26,11 +34,12 @@ def migrate_only(settings: Settings) -> None:
 
 
 async def chat(settings: Settings, user_id: str, name: str | None) -> int:
-    configure_logging(settings)
+    configure_logging(settings, to_file=True)  # the terminal belongs to the chat
     await asyncio.to_thread(migrate, settings)
     core = build_core(settings)
     try:
-        await console.chat(core.dispatcher, user_id=user_id, name=name)
+        _tell_log_file(core)
+        await console.chat(core, user_id=user_id, name=name)
     finally:
         await core.close()
     return 0
@@ -38,7 +47,7 @@ async def chat(settings: Settings, user_id: str, name: str | None) -> int:
 
 async def run(settings: Settings) -> int:
     """Web server, scheduler and every configured channel; the terminal chat when none is."""
-    configure_logging(settings)
+    configure_logging(settings, to_file=not settings.any_channel_enabled)
     await asyncio.to_thread(migrate, settings)
     core = build_core(settings)
     channels = build_channels(core)
@@ -46,8 +55,12 @@ async def run(settings: Settings) -> int:
     calendar = build_calendar(settings)
     senders = {c.name: c for c in channels} if channels else {terminal.name: terminal}
     routes = [r for c in (*channels, WebChat(core)) for r in c.routes()]
-    web_runner = await start_web(core, routes)
-    scheduler = start_scheduler(core, OutboxSender(core, senders, calendar), calendar)
+    try:
+        web_runner = await start_web(core, routes)
+    except OSError as problem:
+        await core.close()
+        raise _cannot_listen(core, problem) from None
+    jobs = start_scheduler(core, OutboxSender(core, senders, calendar), calendar)
     log.info("web server on http://%s:%s (web chat at /chat/)", settings.web_host,
              settings.web_port)
     try:
@@ -58,14 +71,30 @@ async def run(settings: Settings) -> int:
             await _until_stopped()
         else:
             log.info("no channel configured: terminal chat in the foreground")
-            await console.chat(core.dispatcher, greet=sys.stdin.isatty())
+            _tell_log_file(core)
+            await console.chat(core, greet=sys.stdin.isatty())
     finally:
         for channel in channels:
             await channel.stop()
-        scheduler.shutdown(wait=False)
+        await jobs.stop()
         await web_runner.cleanup()
         await core.close()
     return 0
+
+
+def _tell_log_file(core: Core) -> None:
+    """Said once as the terminal chat starts: its log lines are in a file, not on the screen."""
+    path = core.settings.log_file.resolve()
+    print(plain(core.texts("cli.log_file", path=path)), file=sys.stderr)
+
+
+def _cannot_listen(core: Core, problem: OSError) -> SettingsError:
+    """One line naming the port, instead of aiohttp's traceback."""
+    host, port = core.settings.web_host, core.settings.web_port
+    log.error("cannot listen on %s:%s: %s", host, port, problem)
+    if problem.errno == errno.EADDRINUSE:
+        return SettingsError(plain(core.texts("cli.port_in_use", port=port)))
+    return SettingsError(plain(core.texts("cli.cannot_listen", host=host, port=port)))
 
 
 async def _until_stopped() -> None:

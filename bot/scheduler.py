@@ -3,6 +3,7 @@ materialises due reminders, idempotently; also forgets old inbox rows) and the s
 two seconds: drains the outbox and shows broadcasts' progress). Nothing user-facing is held
 in the scheduler itself."""
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from storage import inbox
 
 log = logging.getLogger(__name__)
 INBOX_RETENTION = timedelta(days=14)
+STOP_TIMEOUT = 10.0  # seconds a running job gets to finish when the bot quits
 
 
 def make_planner(core: Core, calendar: WorkCalendar) -> Planner:
@@ -40,11 +42,38 @@ async def send(sender: OutboxSender) -> None:
     await broadcast_progress.report(sender.core, sender.channels)
 
 
-def start_scheduler(core: Core, sender: OutboxSender, calendar: WorkCalendar) -> AsyncIOScheduler:
-    scheduler = AsyncIOScheduler(timezone=core.settings.tz)
-    common = dict(coalesce=True, max_instances=1, next_run_time=utcnow())
-    scheduler.add_job(plan, "interval", minutes=1, args=[core, make_planner(core, calendar)],
-                      id="planner", **common)
-    scheduler.add_job(send, "interval", seconds=2, args=[sender], id="sender", **common)
-    scheduler.start()
-    return scheduler
+class Jobs:
+    """The scheduler and the job runs in flight. Stopping lets a run finish: APScheduler 3's
+    asyncio executor cancels running jobs at shutdown and logs the CancelledError as a failed
+    job, with its traceback, at every quit that happens while the planner or sender runs."""
+
+    def __init__(self, tz):
+        self.scheduler = AsyncIOScheduler(timezone=tz)
+        self.running: set[asyncio.Task] = set()
+
+    def add(self, job, seconds: int, *args) -> None:
+        async def tracked() -> None:
+            task = asyncio.current_task()
+            self.running.add(task)
+            try:
+                await job(*args)
+            finally:
+                self.running.discard(task)
+
+        self.scheduler.add_job(tracked, "interval", seconds=seconds, id=job.__name__,
+                               coalesce=True, max_instances=1, next_run_time=utcnow())
+
+    async def stop(self) -> None:
+        """Wake no more jobs, give the running ones STOP_TIMEOUT seconds, then shut down."""
+        self.scheduler.pause()
+        if self.running:
+            await asyncio.wait(set(self.running), timeout=STOP_TIMEOUT)
+        self.scheduler.shutdown(wait=False)
+
+
+def start_scheduler(core: Core, sender: OutboxSender, calendar: WorkCalendar) -> Jobs:
+    jobs = Jobs(core.settings.tz)
+    jobs.add(plan, 60, core, make_planner(core, calendar))
+    jobs.add(send, 2, sender)
+    jobs.scheduler.start()
+    return jobs

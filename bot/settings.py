@@ -3,20 +3,34 @@
 import re
 from datetime import date, datetime, time
 from functools import cached_property
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 KNOWN_CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
+BOT_TOKEN_SHAPES = {  # field → (the token's shape, who hands it out)
+    "telegram_bot_token": (r"\d+:[A-Za-z0-9_-]+", "@BotFather"),
+    "zalo_bot_token": (r"\d+:\S+", "Zalo Bot Creator"),
+}
 
 
 class Settings(BaseSettings):
     """Every setting of the bot; names match the environment variables in `.env.example`."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # `VAR=` (as in .env.example) means unset: the default applies, the channel stays off
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore",
+                                      env_ignore_empty=True)
 
     database_url: str = "sqlite+aiosqlite:///data/bot.db"
     telegram_bot_token: SecretStr | None = None
@@ -46,6 +60,8 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     log_level: str = "INFO"
+    log_file: Path = Path("data/bot.log")  # used while the terminal chat has the terminal
+    export_dir: Path = Path("exports")  # Excel exports asked for where no file can be sent
 
     @field_validator("admin_ids")
     @classmethod
@@ -119,11 +135,12 @@ class Settings(BaseSettings):
             raise ValueError("phải là một địa chỉ http:// hoặc https://")
         return value.rstrip("/") if value else value
 
-    @field_validator("zalo_bot_token")
+    @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod
-    def _zalo_bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None and not re.fullmatch(r"\d+:\S+", value.get_secret_value()):
-            raise ValueError("phải có dạng <số>:<mã bí mật> như Zalo Bot Creator gửi")
+    def _bot_token_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        shape, issuer = BOT_TOKEN_SHAPES[info.field_name]
+        if value is not None and not re.fullmatch(shape, value.get_secret_value()):
+            raise ValueError(f"phải có dạng <số>:<mã bí mật> như {issuer} gửi")
         return value
 
     @model_validator(mode="after")
@@ -180,6 +197,11 @@ class Settings(BaseSettings):
     def zalo_bot_enabled(self) -> bool:
         return self.zalo_bot_token is not None
 
+    @property
+    def any_channel_enabled(self) -> bool:
+        """Whether a platform is configured; without one the terminal chat is in front."""
+        return self.telegram_enabled or self.zalo_oa_enabled or self.zalo_bot_enabled
+
 
 def parse_days(value: str) -> frozenset[date]:
     """``"01/12/2026, 05/12/2026"`` → the dates; a malformed one is a ValueError naming it."""
@@ -193,7 +215,7 @@ def parse_days(value: str) -> frozenset[date]:
 
 
 class SettingsError(Exception):
-    """A setting is missing or invalid; the message names it in one line."""
+    """A setting is missing, invalid or unusable (a port in use); one line names it."""
 
 
 def load_settings(**overrides) -> Settings:

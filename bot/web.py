@@ -31,5 +31,9 @@ def init_app(core: Core, routes: list[web.RouteDef] = ()) -> web.Application:
 async def start_web(core: Core, routes: list[web.RouteDef] = ()) -> web.AppRunner:
     runner = web.AppRunner(init_app(core, routes), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, core.settings.web_host, core.settings.web_port).start()
+    try:
+        await web.TCPSite(runner, core.settings.web_host, core.settings.web_port).start()
+    except OSError:  # the port is taken, or not ours to open
+        await runner.cleanup()
+        raise
     return runner

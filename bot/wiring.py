@@ -30,9 +30,15 @@ class Core:
         await self.engine.dispose()
 
 
-def configure_logging(settings: Settings) -> None:
+def configure_logging(settings: Settings, to_file: bool = False) -> None:
+    """Log to stderr, or to ``settings.log_file`` when the terminal belongs to the chat."""
+    destination = {}
+    if to_file:
+        settings.log_file.parent.mkdir(parents=True, exist_ok=True)
+        destination = {"filename": settings.log_file, "encoding": "utf-8"}
     logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        **destination,
     )
     # the scheduler and Alembic would otherwise write a line every two seconds / at every start
     for noisy in ("apscheduler", "alembic"):

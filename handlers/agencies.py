@@ -10,6 +10,7 @@ from handlers.forms import runner
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
 from handlers.menu import main_menu
 from handlers.reminders import notify_admins
+from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import agencies, contacts, outbox
@@ -121,8 +122,8 @@ async def start_link(turn: Turn, code: str) -> list[Reply]:
 
 async def _officer_target(turn: Turn, rest: str):
     deadline_id, _, agency_id = rest.partition(":")
-    deadline = await agencies.get_deadline(turn.session, int(deadline_id)) \
-        if deadline_id.isdigit() else None
+    number = whole_number(deadline_id)
+    deadline = await agencies.get_deadline(turn.session, number) if number is not None else None
     agency = await agencies.get(turn.session, agency_id)
     if deadline is None or agency is None or \
             turn.contact.id not in await agencies.officers(turn.session, agency.id):

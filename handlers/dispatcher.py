@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from handlers.context import BotConfig, Turn
 from handlers.router import Router
-from handlers.textnorm import fold, nfc
+from handlers.textnorm import fold, nfc, whole_number
 from handlers.turn import Incoming, Reply, menu_of
 from messages.loader import Texts
 from storage import contacts, conversations, inbox
@@ -109,8 +109,9 @@ def resolve_typed_choice(incoming: Incoming, state: ConversationState) -> Incomi
     for label, payload in state.menu:
         if fold(_LABEL_DECORATION.sub("", label)) == typed:
             return replace(incoming, payload=payload)
-    if state.menu_numbered and typed.isdigit() and 1 <= int(typed) <= len(state.menu):
-        return replace(incoming, payload=state.menu[int(typed) - 1][1])
+    number = whole_number(incoming.text)
+    if state.menu_numbered and number is not None and 1 <= number <= len(state.menu):
+        return replace(incoming, payload=state.menu[number - 1][1])
     return incoming
 
 

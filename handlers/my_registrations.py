@@ -9,6 +9,7 @@ from handlers.context import Turn
 from handlers.forms import runner
 from handlers.menu import main_menu
 from handlers.registration import ATTENDEES_FORM, EDIT_FORM, cancel_and_notify
+from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_name
 from messages.loader import Safe
@@ -28,7 +29,7 @@ async def show(turn: Turn) -> list[Reply]:
     _, _, rest = (turn.incoming.payload or "myreg").partition(":")
     action, _, ident = rest.partition(":")
     if action:
-        return await _act(turn, action, int(ident) if ident.isdigit() else None)
+        return await _act(turn, action, whole_number(ident))
     return [await overview(turn)]
 
 

@@ -5,6 +5,7 @@ from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
+from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_list
 from messages.loader import Safe
@@ -56,7 +57,8 @@ async def check_not_registered(turn: Turn, answers: dict, tax_code: object) -> N
 
 async def max_attendees(turn: Turn) -> int:
     value = (await org.get_all(turn.session)).get("max_attendees", "")
-    return int(value) if value.isdigit() else DEFAULT_MAX_ATTENDEES
+    number = whole_number(value)
+    return DEFAULT_MAX_ATTENDEES if number is None else number
 
 
 async def within_admin_limit(turn: Turn, _answers: dict, people: object) -> None:

@@ -14,10 +14,34 @@ def nfc(text: str) -> str:
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
+_ASCII_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str) -> int | None:
+    """The whole number ``text`` is, or None. NFKC first, so ², ① and ３ read as 2, 1 and 3;
+    after it only ASCII digits count (``isdigit`` says yes to ², which ``int`` refuses)."""
+    compact = unicodedata.normalize("NFKC", text).strip()
+    return int(compact) if _ASCII_NUMBER.fullmatch(compact) else None
+
+
+def has_format_characters(text: str) -> bool:
+    """Whether ``text`` holds invisible format characters (category Cf: zero-width space, BOM,
+    soft hyphen, direction overrides), which make a name differ from what is shown."""
+    return any(unicodedata.category(c) == "Cf" for c in text)
+
+
+def without_format_characters(text: str) -> str:
+    """``text`` with its invisible format characters left out (for free text)."""
+    return "".join(c for c in text if unicodedata.category(c) != "Cf")
+
+
 def fold(text: str) -> str:
-    """Fold Vietnamese text to lower-case ASCII-like letters for matching, never for storage."""
+    """Fold Vietnamese text to lower-case ASCII-like letters for matching, never for storage;
+    invisible format characters (a pasted BOM, a zero-width space) are dropped."""
     decomposed = unicodedata.normalize("NFD", text.translate(_NON_DECOMPOSING))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    stripped = without_format_characters(
+        "".join(c for c in decomposed if not unicodedata.combining(c))
+    )
     return _SPACES.sub(" ", stripped).strip().casefold()
 
 

@@ -3,10 +3,14 @@ numbered list that `handlers.dispatcher.resolve_typed_choice` maps back; and the
 long texts every channel shares."""
 
 import html
+import itertools
 import re
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 
 from handlers.turn import Reply, menu_of
+from messages.loader import Safe, Texts
 
 _TAG = re.compile(r"</?(b|i|u|s|code|pre)>")
 
@@ -32,6 +36,24 @@ def render(replies: list[Reply]) -> list[str]:
             lines.append(f"  📎 {reply.document.filename}")
         messages.append("\n".join(lines))
     return messages
+
+
+def saved_documents(replies: list[Reply], folder: Path, texts: Texts) -> list[Reply]:
+    """For channels that cannot carry a file (the terminal, the web chat): each file is written
+    to ``folder`` under a name not yet taken, and its reply says the full path instead."""
+    return [_saved(reply, folder, texts) if reply.document else reply for reply in replies]
+
+
+def _saved(reply: Reply, folder: Path, texts: Texts) -> Reply:
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(reply.document.filename)
+    for number in itertools.count(1):
+        path = folder / (name.name if number == 1 else f"{name.stem}-{number}{name.suffix}")
+        if not path.exists():
+            break
+    path.write_bytes(reply.document.content)
+    note = texts("cli.document_saved", path=path.resolve())
+    return replace(reply, text=Safe(f"{reply.text}\n{note}"), document=None)
 
 
 def split_text(text: str, limit: int = 4096, size: Callable[[str], int] = len) -> list[str]:

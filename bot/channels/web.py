@@ -10,6 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from bot.channels.text import saved_documents
 from bot.wiring import Core
 from handlers.turn import Incoming, Reply, is_payload
 from messages.loader import escape
@@ -58,6 +59,9 @@ class WebChat:
             if len(raw) > MAX_BODY:
                 raise ValueError
             body = json.loads(raw)
+            # JSON may escape a lone surrogate (\ud800), which no database can store:
+            # UnicodeEncodeError is a ValueError, so any field holding one is a bad request
+            json.dumps(body, ensure_ascii=False).encode()
             text, payload = body.get("text"), body.get("payload")
             message_id = str(body.get("id", ""))[:64] or None
             if not isinstance(text, str | None) or not isinstance(payload, str | None):
@@ -70,6 +74,7 @@ class WebChat:
             update_id=message_id, received_at=datetime.now(UTC),
         )
         replies = await self.core.dispatcher.handle(incoming)
+        replies = saved_documents(replies, self.core.settings.export_dir, self.core.texts)
         return web.json_response({"replies": [as_json(reply) for reply in replies]})
 
     async def inbox(self, request: web.Request) -> web.Response:

@@ -9,6 +9,7 @@ from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms.spec import Choice, Field, FormSpec
+from handlers.textnorm import whole_number, without_format_characters
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_list
 from messages.loader import escape
@@ -28,8 +29,9 @@ async def show(turn: Turn) -> list[Reply]:
         buttons = [Button(turn.t(key), f"adm:bc:{kind}") for kind, key in KIND_TEXT.items()]
         return [Reply(turn.t("admin.bc_choose"), rows(*buttons, Button(turn.t("admin.back"),
                                                                         "adm")))]
-    if parts[0] == "stop" and len(parts) == 2 and parts[1].isdigit():
-        return await stop(turn, int(parts[1]))
+    number = whole_number(parts[1]) if len(parts) == 2 else None
+    if parts[0] == "stop" and number is not None:
+        return await stop(turn, number)
     if parts[0] not in KIND_TEXT:
         return [Reply(turn.t("admin.bc_choose"), back(turn))]
     if parts[0] == "news" or len(parts) == 2:
@@ -100,7 +102,8 @@ BROADCAST_FORM = FormSpec(
     fields=(
         Field("segment", "admin.bc_ask_segment", "admin.bc_label_segment",
               choices=_segment_choice),
-        Field("text", "admin.bc_ask_text", "admin.bc_label_text", parse=str, max_length=2000),
+        Field("text", "admin.bc_ask_text", "admin.bc_label_text", parse=without_format_characters,
+              max_length=2000),
     ),
     submit=admin_only(_submit),
 )

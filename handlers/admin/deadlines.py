@@ -14,6 +14,7 @@ from handlers.forms import runner
 from handlers.forms import validators as v
 from handlers.forms.runner import choices_of
 from handlers.forms.spec import Choice, Field, FormSpec
+from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import agencies, contacts
@@ -26,18 +27,19 @@ GROUPS = (("so-ban-nganh", "admin.group_so_ban_nganh"),
 async def show(turn: Turn) -> list[Reply]:
     parts = turn.incoming.payload.split(":")[2:]
     action = parts[0] if parts else ""
+    number = whole_number(parts[1]) if len(parts) == 2 else None
     if action == "add":
         return await runner.start(turn, DEADLINE_FORM)
-    if action == "edit" and len(parts) == 2 and parts[1].isdigit():
-        deadline = await agencies.get_deadline(turn.session, int(parts[1]))
+    if action == "edit" and number is not None:
+        deadline = await agencies.get_deadline(turn.session, number)
         if deadline is not None:
             return await runner.start(turn, DEADLINE_FORM, {
                 "deadline_id": deadline.id, "title": deadline.title,
                 "description": deadline.description, "due": deadline.due_date.isoformat(),
                 "targets": [t for t in deadline.targets if t in dict(GROUPS)],
             })
-    if action == "mark" and len(parts) == 2 and parts[1].isdigit():
-        return await runner.start(turn, MARK_FORM, {"deadline_id": int(parts[1])})
+    if action == "mark" and number is not None:
+        return await runner.start(turn, MARK_FORM, {"deadline_id": number})
     if action == "agencies":
         return await agency_list(turn)
     if action == "code":

@@ -12,6 +12,7 @@ from handlers.forms import validators as v
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
 from handlers.registration import notify_placed
 from handlers.reminders import notify_session_change
+from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import registrations as regs
@@ -20,7 +21,7 @@ from storage import registrations as regs
 async def show(turn: Turn) -> list[Reply]:
     parts = turn.incoming.payload.split(":")[2:]
     action = parts[0] if parts else ""
-    number = int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else None
+    number = whole_number(parts[1]) if len(parts) > 1 else None
     if action == "add":
         return await runner.start(turn, ADD_SESSION_FORM)
     session = await regs.get_session(turn.session, number) if number else None
@@ -104,7 +105,7 @@ FIELDS = (
     Field("capacity", "admin.cls_ask_capacity", "admin.cls_label_capacity",
           parse=v.count_between(1, 2000)),
     Field("notes", "admin.cls_ask_notes", "admin.cls_label_notes",
-          parse=lambda text: v.plain_text(text, 2, 300), optional=True, max_length=300),
+          parse=v.free_text, optional=True, max_length=300),
 )
 
 

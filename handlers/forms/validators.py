@@ -12,7 +12,12 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.vn import mst
 
 from handlers.forms.spec import Invalid
-from handlers.textnorm import fold
+from handlers.textnorm import (
+    fold,
+    has_format_characters,
+    whole_number,
+    without_format_characters,
+)
 
 # 2018 conversion of 11-digit mobile numbers: old prefix → new prefix (last 7 digits kept).
 OLD_MOBILE_PREFIXES = {
@@ -27,7 +32,9 @@ _MARKUP = set("<>{}[]\\|^~`")
 
 
 def plain_text(text: str, min_len: int = 2, max_len: int = 200) -> str:
-    """Ordinary text: letters required; no emoji, markup or control characters."""
+    """Ordinary text: letters required; no emoji, markup, control or invisible characters."""
+    if has_format_characters(text):
+        raise Invalid("validation.invisible_characters")
     if len(text) < min_len:
         raise Invalid("validation.too_short", min=min_len)
     if len(text) > max_len:
@@ -37,6 +44,11 @@ def plain_text(text: str, min_len: int = 2, max_len: int = 200) -> str:
     if not any(c.isalpha() for c in text):
         raise Invalid("validation.needs_letters")
     return text
+
+
+def free_text(text: str, min_len: int = 2, max_len: int = 300) -> str:
+    """A note or a fact: ordinary text, with invisible characters left out, not refused."""
+    return plain_text(without_format_characters(text), min_len, max_len)
 
 
 def company(text: str) -> str:
@@ -65,8 +77,8 @@ def person_name(text: str) -> str:
 
 def tax_code(text: str) -> str:
     """Mã số thuế: 10 digits, or 10-3 for a branch; the check digit is verified."""
-    compact = mst.compact(text)
-    if not compact.isdigit() or len(compact) not in (10, 13):
+    compact = mst.compact(unicodedata.normalize("NFKC", text))
+    if not re.fullmatch(r"[0-9]{10}|[0-9]{13}", compact):
         raise Invalid("validation.tax_code_format")
     try:
         return mst.validate(compact)
@@ -128,11 +140,10 @@ def count_between(low: int, high: int):
 
     def parse(text: str) -> int:
         words = fold(text).replace("nguoi", "").split()
-        if len(words) == 1 and words[0].isdigit():
-            value = int(words[0])
-        elif len(words) == 1 and words[0] in NUMBER_WORDS:
-            value = NUMBER_WORDS[words[0]]
-        else:
+        value = None
+        if len(words) == 1:
+            value = NUMBER_WORDS.get(words[0], whole_number(words[0]))
+        if value is None:
             raise Invalid("validation.count_not_number", low=low, high=high)
         if not low <= value <= high:
             raise Invalid("validation.count_range", low=low, high=high)
@@ -143,7 +154,7 @@ def count_between(low: int, high: int):
 
 def student_id(text: str) -> str:
     """Mã số sinh viên: each school has its own format; we require 5–15 letters or digits."""
-    value = re.sub(r"\s", "", text).upper()
+    value = re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).upper()
     if not re.fullmatch(r"[A-Z0-9]{5,15}", value):
         raise Invalid("validation.student_id")
     return value
@@ -151,7 +162,8 @@ def student_id(text: str) -> str:
 
 def day_month_year(text: str) -> str:
     """A date typed as dd/mm/yyyy (or dd-mm-yyyy, dd.mm.yyyy); stored as ISO yyyy-mm-dd."""
-    match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})", text.strip())
+    typed = unicodedata.normalize("NFKC", text).strip()
+    match = re.fullmatch(r"([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})", typed)
     try:
         if match is None:
             raise ValueError
@@ -167,7 +179,8 @@ def show_date(value: str) -> str:
 
 def hour_minute(text: str) -> str:
     """A time typed as 8:00, 08h30 or 14.00; stored as HH:MM."""
-    match = re.fullmatch(r"(\d{1,2})\s*[:hH.g]\s*(\d{2})?", text.strip())
+    typed = unicodedata.normalize("NFKC", text).strip()
+    match = re.fullmatch(r"([0-9]{1,2})\s*[:hH.g]\s*([0-9]{2})?", typed)
     try:
         if match is None:
             raise ValueError

@@ -1,20 +1,28 @@
 """The web chat: a cookie per person, the same dialogue, escaped HTML, queued messages."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+import openpyxl
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import func, select
 
 from bot.channels.web import COOKIE, WebChat
 from bot.settings import Settings
 from bot.web import init_app
 from bot.wiring import build_core
 from storage import contacts, outbox
+from storage.models import Contact, Conversation
+
+ADMIN_VISITOR = "admin-visitor-0123456789"
 
 
 @pytest.fixture
-async def client(db_url):
-    core = build_core(Settings(_env_file=None, database_url=db_url))
+async def client(db_url, tmp_path):
+    settings = Settings(_env_file=None, database_url=db_url, admin_ids=f"web:{ADMIN_VISITOR}",
+                        export_dir=tmp_path / "exports")
+    core = build_core(settings)
     client = TestClient(TestServer(init_app(core, WebChat(core).routes())))
     await client.start_server()
     client.core = core
@@ -79,3 +87,28 @@ async def test_queued_messages_wait_for_the_page(client):
 async def test_health_check_answers_when_the_database_does(client):
     response = await client.get("/healthz")
     assert response.status == 200 and (await response.json()) == {"status": "ok"}
+
+
+@pytest.mark.parametrize("body", [
+    b'{"text": "/start", "id": "\\ud800"}',
+    b'{"text": "Xin ch\\udc00o", "id": "m1"}',
+    b'{"payload": "menu", "id": "m1", "note": ["\\ud83d"]}',
+])
+async def test_a_lone_surrogate_in_any_field_is_a_bad_request_and_stores_nothing(client, body):
+    await visit(client)
+    response = await client.post("/chat/api/send", data=body,
+                                 headers={"Content-Type": "application/json"})
+    assert response.status == 400
+    async with client.core.sessionmaker() as session:
+        for table in (Contact, Conversation):
+            assert (await session.execute(select(func.count()).select_from(table))).scalar() == 0
+
+
+async def test_an_export_asked_for_in_the_web_chat_is_written_to_the_exports_folder(client,
+                                                                                    tmp_path):
+    client.session.cookie_jar.update_cookies({COOKIE: ADMIN_VISITOR})
+    status, body = await say(client, payload="adm:export", id="x1")
+    written = list((tmp_path / "exports").glob("*.xlsx"))
+    assert status == 200 and len(written) == 1
+    assert str(Path("exports") / written[0].name) in body["replies"][0]["html"]
+    assert len(openpyxl.load_workbook(written[0]).worksheets) == 4

@@ -1,6 +1,7 @@
 """Settings: defaults that just run, and one clear line naming a bad variable."""
 
 import os
+import shutil
 import subprocess
 import sys
 from datetime import date
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 from bot.wiring import build_calendar
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,13 +41,28 @@ def test_admin_ids_are_parsed_per_channel(monkeypatch):
     ("name", "value"),
     [("WEB_PORT", "tám nghìn"), ("ADMIN_IDS", "123"), ("TIMEZONE", "Mars/Base"),
      ("LOG_LEVEL", "LOUD"), ("DATABASE_URL", "sqlite+aiosqlite:///bot.db?mode=ro"),
-     ("DATABASE_URL", "bot.db")],
+     ("DATABASE_URL", "bot.db"), ("TELEGRAM_BOT_TOKEN", "my-token"),
+     ("ZALO_BOT_TOKEN", "my-token")],
 )
 def test_a_bad_value_names_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as problem:
         load_settings()
     assert name in str(problem.value) and "\n" not in str(problem.value)
+
+
+@pytest.mark.parametrize("field", sorted(Settings.model_fields))
+def test_an_empty_value_means_unset(monkeypatch, field):
+    monkeypatch.setenv(field.upper(), "")
+    assert getattr(load_settings(), field) == Settings.model_fields[field].default
+
+
+def test_the_example_env_file_gives_the_defaults():
+    shutil.copy(ROOT / ".env.example", ".env")  # the README's first step, nothing filled in
+    settings = load_settings()
+    assert settings.model_dump() == Settings(_env_file=None).model_dump()
+    assert not (settings.telegram_enabled or settings.zalo_oa_enabled
+                or settings.zalo_bot_enabled)
 
 
 def test_the_cli_stops_with_one_line_not_a_traceback(tmp_path):
