@@ -116,6 +116,21 @@ async def cancel_topic(session: AsyncSession, topic: str, now: datetime) -> int:
     return result.rowcount or 0
 
 
+async def erase_contact(session: AsyncSession, contact_id: int, channel: str,
+                        chat_ids: set[str]) -> None:
+    """Erasure: messages to the person (by contact, or to their chats) lose their text and
+    buttons; those not sent yet are withdrawn. The rows stay, so that their dedupe keys keep
+    the planner from queuing them again."""
+    to_them = (OutboxMessage.contact_id == contact_id) | (
+        (OutboxMessage.channel == channel) & OutboxMessage.chat_id.in_(chat_ids)
+    )
+    await session.execute(
+        update(OutboxMessage).where(to_them, OutboxMessage.status == "pending")
+        .values(status="cancelled", last_error="erased")
+    )
+    await session.execute(update(OutboxMessage).where(to_them).values(text="", buttons=[]))
+
+
 async def counts(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
