@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     log_level: str = "INFO"
+    # days kept; the floors keep what the bot still needs (re-deliveries of an update, the
+    # dedupe keys that stop a reminder from being queued twice)
+    inbox_retention_days: int = Field(default=30, ge=2)
+    outbox_retention_days: int = Field(default=90, ge=7)
+    web_visitor_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("admin_ids")
     @classmethod
