@@ -1,11 +1,11 @@
-"""APScheduler wakes two jobs whose work lives in the database: the planner (every minute:
-materialises due reminders, idempotently; also forgets old inbox rows) and the sender (every
-two seconds: drains the outbox and shows broadcasts' progress). Nothing user-facing is held
-in the scheduler itself."""
+"""APScheduler wakes jobs whose work lives in the database: the planner (every minute:
+materialises due reminders, idempotently), the sender (every two seconds: drains the outbox
+and shows broadcasts' progress) and retention (every hour: forgets old updates, messages and
+idle web visitors). Nothing user-facing is held in the scheduler itself."""
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -15,10 +15,9 @@ from bot.wiring import Core
 from handlers.calendar import WorkCalendar
 from handlers.dispatcher import utcnow
 from handlers.reminders import Planner
-from storage import inbox
+from storage import retention
 
 log = logging.getLogger(__name__)
-INBOX_RETENTION = timedelta(days=14)
 STOP_TIMEOUT = 10.0  # seconds a running job gets to finish when the bot quits
 
 
@@ -30,7 +29,6 @@ async def plan(core: Core, planner: Planner) -> None:
     now = utcnow()
     async with core.sessionmaker.begin() as session:
         added = await planner.run(session, now)
-        await inbox.purge_handled(session, now - INBOX_RETENTION)
     if added:
         log.info("planner queued %d messages", added)
 
@@ -40,6 +38,20 @@ async def send(sender: OutboxSender) -> None:
     if sent:
         log.info("sender handled %d outbox rows", sent)
     await broadcast_progress.report(sender.core, sender.channels)
+
+
+async def forget_old(core: Core, now: datetime | None = None) -> retention.Purged:
+    settings = core.settings
+    keep = retention.Retention(
+        inbox=timedelta(days=settings.inbox_retention_days),
+        outbox=timedelta(days=settings.outbox_retention_days),
+        idle_web_visitors=timedelta(days=settings.web_visitor_retention_days),
+    )
+    async with core.sessionmaker.begin() as session:
+        purged = await retention.purge(session, now or utcnow(), keep)
+    if purged != retention.Purged(0, 0, 0):
+        log.info("retention: %s", purged)
+    return purged
 
 
 class Jobs:
@@ -75,5 +87,6 @@ def start_scheduler(core: Core, sender: OutboxSender, calendar: WorkCalendar) ->
     jobs = Jobs(core.settings.tz)
     jobs.add(plan, 60, core, make_planner(core, calendar))
     jobs.add(send, 2, sender)
+    jobs.add(forget_old, 3600, core)
     jobs.scheduler.start()
     return jobs

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_file: Path = Path("data/bot.log")  # used while the terminal chat has the terminal
     export_dir: Path = Path("exports")  # Excel exports asked for where no file can be sent
+    # days kept; the floors keep what the bot still needs (re-deliveries of an update, the
+    # dedupe keys that stop a reminder from being queued twice)
+    inbox_retention_days: int = Field(default=30, ge=2)
+    outbox_retention_days: int = Field(default=90, ge=7)
+    web_visitor_retention_days: int = Field(default=30, ge=1)
 
     @field_validator("admin_ids")
     @classmethod

@@ -164,8 +164,7 @@ async def ask_help(turn: Turn, rest: str) -> list[Reply]:
         return [Reply(t("agency.not_officer")), main_menu(turn)]
     text = t("agency.help_to_admin", agency=agency.name, title=deadline.title,
              due=deadline.due_date.strftime("%d/%m/%Y"),
-             person=turn.contact.display_name or turn.contact.user_id,
-             channel=turn.contact.channel)
+             contact_id=turn.contact.id, channel=turn.contact.channel)
     stamp = turn.now.strftime("%Y%m%d%H%M")
     await notify_admins(turn.session, turn.config,
                         f"help:{deadline.id}:{agency.id}:{turn.contact.id}:{stamp}", text,

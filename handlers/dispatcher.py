@@ -17,7 +17,7 @@ from handlers.router import Router
 from handlers.textnorm import fold, nfc, whole_number
 from handlers.turn import Incoming, Reply, menu_of
 from messages.loader import Texts
-from storage import contacts, conversations, inbox
+from storage import contacts, conversations, db, inbox
 from storage.conversations import ConversationKey, ConversationState
 
 log = logging.getLogger(__name__)
@@ -96,6 +96,7 @@ class Dispatcher:
             state.menu = [[b.label, b.payload] for b in buttons]
             state.menu_numbered = numbered
             await conversations.save(session, key, state, now)
+        await db.checkpoint_if_asked(session)  # after an erasure, now that it is committed
         return replies
 
 

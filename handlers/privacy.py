@@ -13,7 +13,8 @@ from handlers.registration import cancel_and_notify
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_name
 from messages.loader import Safe
-from storage import clubs, consents, contacts, registrations
+from storage import clubs, consents, erasure, registrations
+from storage.conversations import ConversationKey
 
 PURPOSE_TEXT = {REQUIRED: "privacy.purpose_registration", OPTIONAL: "privacy.purpose_news"}
 
@@ -109,9 +110,9 @@ async def erase(turn: Turn) -> list[Reply]:
                        Button(t("privacy.keep"), "keepdata"))
         return [Reply(t("privacy.erase_warning"), confirm)]
     await _end_participation(turn)
-    await registrations.erase_personal_fields(turn.session, turn.contact.id, turn.now)
-    await clubs.erase_personal_fields(turn.session, turn.contact.id, turn.now)
-    await contacts.forget_name(turn.session, turn.contact.id)
+    incoming = turn.incoming
+    key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)
+    await erasure.erase_person(turn.session, turn.contact, key, incoming.update_id, turn.now)
     current = await consents.granted(turn.session, turn.contact.id)
     if current:
         await _record_withdrawal(turn, current, current)

@@ -37,7 +37,8 @@ async def touch(
     session: AsyncSession, channel: str, user_id: str, chat_id: str,
     display_name: str | None, now: datetime,
 ) -> ContactRef:
-    """Create or refresh the contact of a person who just wrote; a reply makes them reachable."""
+    """Create or refresh the contact of a person who just wrote; a reply makes them reachable.
+    The platform's name for a person who erased their data is not stored again."""
     row = (await session.execute(_FIND, {"channel": channel, "user_id": user_id})).one_or_none()
     if row is None:
         contact_id = await session.scalar(_INSERT, {
@@ -45,6 +46,8 @@ async def touch(
             "display_name": display_name, "created_at": now, "last_seen_at": now,
         })
         return ContactRef(contact_id, channel, user_id, chat_id, display_name)
+    if row.erased_at is not None:
+        display_name = None
     name = display_name or row.display_name
     if _changed(row, chat_id, display_name, now):
         await session.execute(_REFRESH, {"row_id": row.id, "new_chat_id": chat_id,
@@ -76,10 +79,10 @@ def _ref(row: Contact) -> ContactRef:
     return ContactRef(row.id, row.channel, row.user_id, row.chat_id, row.display_name)
 
 
-async def forget_name(session: AsyncSession, contact_id: int) -> None:
-    """Erasure: the platform id stays (needed to know who asked), the name goes."""
+async def forget_name(session: AsyncSession, contact_id: int, now: datetime) -> None:
+    """Erasure: the platform id stays (needed to know who asked), the name goes for good."""
     row = await session.get(Contact, contact_id)
-    row.display_name = None
+    row.display_name, row.erased_at = None, now
     await session.flush()
 
 

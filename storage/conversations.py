@@ -4,7 +4,7 @@ transaction so a crash and restart resume at the same step."""
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation
@@ -112,3 +112,14 @@ async def remember_menu(
     session.info[key] = row.id if row else None  # known: _write does not look again
     state = row.state if row else asdict(ConversationState())
     await _write(session, key, {**state, "menu": menu, "menu_numbered": numbered}, now)
+
+
+async def forget_other_chats(session: AsyncSession, key: ConversationKey) -> None:
+    """Erasure: the person's conversations in other chats (a group) go; the one of ``key`` is
+    cleared by its turn and saved with it."""
+    await session.execute(
+        delete(Conversation).where(
+            Conversation.channel == key.channel, Conversation.user_id == key.user_id,
+            Conversation.chat_id != key.chat_id,
+        )
+    )

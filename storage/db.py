@@ -1,12 +1,20 @@
 """Engine and session factory; SQLite gets WAL, foreign keys and write locks taken at BEGIN."""
 
+import logging
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from storage import sqlite_on_loop
+
+log = logging.getLogger(__name__)
 
 
 def ensure_sqlite_dir(url: str) -> None:
@@ -43,11 +51,36 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # deleted and overwritten values are zeroed, not left in free space (erasure)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_CHECKPOINT = "checkpoint after commit"
+
+
+def checkpoint_after_commit(session: AsyncSession) -> None:
+    """Ask whoever commits ``session`` to call ``checkpoint_if_asked`` after the commit."""
+    session.info[_CHECKPOINT] = True
+
+
+async def checkpoint_if_asked(session: AsyncSession) -> None:
+    """After a commit that erased data: SQLite's WAL still holds the old pages, so they are
+    copied into the database file (where secure_delete zeroed the values) and the WAL is
+    truncated. Nothing to do on PostgreSQL."""
+    if session.info.pop(_CHECKPOINT, False) and session.bind.dialect.name == "sqlite":
+        async with session.bind.connect() as connection:
+            # the raw connection: SQLAlchemy would first open a transaction, where SQLite
+            # cannot checkpoint
+            raw = (await connection.get_raw_connection()).driver_connection
+            cursor = await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = await cursor.fetchone()
+            if busy:
+                log.warning("WAL checkpoint after an erasure was blocked by a reader")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

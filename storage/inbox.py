@@ -1,5 +1,6 @@
 """The durable inbox: platform updates recorded so a re-delivered one is handled once."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, select, update
@@ -43,13 +44,15 @@ async def claim(session: AsyncSession, channel: str, update_id: str, now: dateti
 
 
 async def store_pending(
-    session: AsyncSession, channel: str, updates: list[tuple[str, dict]], now: datetime
+    session: AsyncSession, channel: str, updates: list[tuple[str, dict]], now: datetime,
+    user_of: Callable[[dict], str | None] = lambda _payload: None,
 ) -> None:
     """Store raw updates (update id, payload) before acknowledging them to the platform; one
-    already known (a re-delivery) is left as it is."""
+    already known (a re-delivery) is left as it is. ``user_of`` names the sender of a payload
+    (None if it cannot tell), so that erasure finds the person's updates."""
     await session.execute(_insert_or_skip(session), [
         {"channel": channel, "update_id": update_id, "status": "pending", "payload": payload,
-         "received_at": now, "handled_at": None}
+         "user_id": user_of(payload), "received_at": now, "handled_at": None}
         for update_id, payload in updates
     ])
 
@@ -98,9 +101,28 @@ async def _row(session: AsyncSession, channel: str, update_id: str) -> InboxUpda
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def purge_handled(session: AsyncSession, before: datetime) -> int:
-    """Forget handled updates older than ``before``; platforms stop re-delivering long before."""
+async def erase_user(
+    session: AsyncSession, channel: str, user_id: str, erasing_update: str | None, now: datetime
+) -> None:
+    """Erasure: drop the payload of the person's failed updates and of those still pending from
+    before ``erasing_update`` (stuck: their turns would have come first), closing these as
+    failed. Later ones are the person's next messages, handled (and emptied) in turn."""
+    erasing = select(_TABLE.c.id).where(
+        _TABLE.c.channel == channel, _TABLE.c.update_id == erasing_update
+    ).scalar_subquery()
+    stuck = (_TABLE.c.status == "pending") & (_TABLE.c.id < erasing)
+    await session.execute(
+        update(_TABLE)
+        .where(_TABLE.c.channel == channel, _TABLE.c.user_id == user_id,
+               (_TABLE.c.status == "failed") | stuck)
+        .values(status="failed", payload=None, error="erased", handled_at=now)
+    )
+
+
+async def purge(session: AsyncSession, received_before: datetime) -> int:
+    """Forget updates received before ``received_before``, whatever their status: platforms
+    stop re-delivering long before, and a pending one that old will never be handled."""
     result = await session.execute(
-        delete(InboxUpdate).where(InboxUpdate.status == "done", InboxUpdate.handled_at < before)
+        delete(InboxUpdate).where(InboxUpdate.received_at < received_before)
     )
     return result.rowcount or 0

@@ -63,6 +63,8 @@ class Contact(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     unreachable_at: Mapped[datetime | None]
+    # the person erased their data: the platform's name for them is not stored again
+    erased_at: Mapped[datetime | None]
 
 
 class Conversation(Base):
@@ -88,8 +90,9 @@ class InboxUpdate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # pending | done
+    status: Mapped[str] = mapped_column(String(16))  # pending | done | failed
     payload: Mapped[dict | None] = mapped_column(JSON)
+    user_id: Mapped[str | None] = mapped_column(String(64))  # the sender: erasure finds it
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)

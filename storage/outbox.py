@@ -6,7 +6,7 @@ sender died is claimed again once the lease runs out (at-least-once delivery).""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -112,6 +112,31 @@ async def cancel_topic(session: AsyncSession, topic: str, now: datetime) -> int:
         update(OutboxMessage)
         .where(OutboxMessage.topic == topic, OutboxMessage.status == "pending")
         .values(status="cancelled", last_error="moot")
+    )
+    return result.rowcount or 0
+
+
+async def erase_contact(session: AsyncSession, contact_id: int, channel: str,
+                        chat_ids: set[str]) -> None:
+    """Erasure: messages to the person (by contact, or to their chats) lose their text and
+    buttons; those not sent yet are withdrawn. The rows stay, so that their dedupe keys keep
+    the planner from queuing them again."""
+    to_them = (OutboxMessage.contact_id == contact_id) | (
+        (OutboxMessage.channel == channel) & OutboxMessage.chat_id.in_(chat_ids)
+    )
+    await session.execute(
+        update(OutboxMessage).where(to_them, OutboxMessage.status == "pending")
+        .values(status="cancelled", last_error="erased")
+    )
+    await session.execute(update(OutboxMessage).where(to_them).values(text="", buttons=[]))
+
+
+async def purge(session: AsyncSession, created_before: datetime) -> int:
+    """Forget messages queued before ``created_before`` that are closed (sent, failed,
+    withdrawn…); those still to send stay."""
+    result = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.created_at < created_before,
+                                    OutboxMessage.status.not_in(("pending", "sending")))
     )
     return result.rowcount or 0
 

@@ -16,6 +16,7 @@ from storage import inbox
 log = logging.getLogger(__name__)
 
 ToIncoming = Callable[[dict], Awaitable[Incoming | None]]
+UserOf = Callable[[dict], str | None]  # the sender of a raw update; None if it cannot tell
 Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
 
 
@@ -23,10 +24,11 @@ class InboxWorker:
     """Stores a channel's updates and handles them through the dispatcher."""
 
     def __init__(self, core: Core, channel: str, to_incoming: ToIncoming, deliver: Deliver,
-                 parallel: int = 32):
+                 user_of: UserOf, parallel: int = 32):
         self.core = core
         self.channel = channel
         self._to_incoming = to_incoming
+        self._user_of = user_of
         self._deliver = deliver
         self._wake = asyncio.Event()
         self._stopping = False
@@ -46,7 +48,8 @@ class InboxWorker:
 
     async def _write(self, updates: list[tuple[str, dict]]) -> None:
         async with self.core.sessionmaker.begin() as session:
-            await inbox.store_pending(session, self.channel, updates, datetime.now(UTC))
+            await inbox.store_pending(session, self.channel, updates, datetime.now(UTC),
+                                      self._user_of)
         self._wake.set()
 
     def start(self) -> None:

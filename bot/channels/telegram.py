@@ -78,6 +78,15 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(text=message.text, **common)
 
 
+def user_of(data: dict) -> str | None:
+    """The sender of a raw update (a message, a pressed button: each carries ``from``)."""
+    for part in data.values():
+        sender = part.get("from") if isinstance(part, dict) else None
+        if isinstance(sender, dict) and sender.get("id") is not None:
+            return str(sender["id"])
+    return None
+
+
 class TelegramChannel:
     """Polling or webhook, one inbox worker, one sending path through the limiter."""
 
@@ -93,7 +102,8 @@ class TelegramChannel:
         self.webhook_url = settings.telegram_webhook_url
         secret = settings.telegram_webhook_secret
         self.secret = secret.get_secret_value() if secret else None
-        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
+        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies,
+                                 user_of)
         self._poller: asyncio.Task | None = None
         self._phone_keyboard: set[str] = set()  # chats showing the share-phone keyboard
 

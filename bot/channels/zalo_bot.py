@@ -66,6 +66,17 @@ def update_key(update: dict) -> str | None:
     return str(message_id)[:64] if message_id else None
 
 
+def user_of(update: dict) -> str | None:
+    """The sender of an update, as ``to_incoming`` names them (the chat when ``from`` lacks)."""
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return None
+    for holder in (message.get("from"), message.get("chat")):
+        if isinstance(holder, dict) and holder.get("id"):
+            return str(holder["id"])
+    return None
+
+
 def to_incoming(update: dict) -> Incoming | None:
     """The neutral form of a text update; None for images, stickers, voice and the content-less
     ``message.unsupported.received``."""
@@ -100,7 +111,8 @@ class ZaloBotChannel:
         secret = settings.zalo_bot_webhook_secret
         self.secret = secret.get_secret_value() if secret else None
         self.quota = MonthlyQuota(core, settings.zalo_bot_monthly_quota, clock)
-        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
+        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies,
+                                 user_of)
         self.http: aiohttp.ClientSession | None = None
         self._poller: asyncio.Task | None = None
 

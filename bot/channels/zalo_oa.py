@@ -65,6 +65,11 @@ def to_incoming(event: dict) -> Incoming | None:
     return None
 
 
+def user_of(event: dict) -> str | None:
+    """The person an event comes from, as ``to_incoming`` names them."""
+    return _id(event.get("sender")) or _id(event.get("follower"))
+
+
 def event_key(event: dict) -> str:
     """The inbox key: the message id, else event name + timestamp + sender."""
     msg_id = (event.get("message") or {}).get("msg_id")
@@ -129,7 +134,8 @@ class ZaloOAChannel:
         self.secret_key = settings.zalo_oa_secret_key.get_secret_value()
         self.paid_max_priority = settings.zalo_oa_paid_max_priority
         self.tokens = OATokens(core, clock)
-        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
+        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies,
+                                 user_of)
         self.http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:

@@ -5,12 +5,14 @@ from contextlib import asynccontextmanager
 
 import pytest
 from aiohttp.test_utils import unused_port
+from sqlalchemy import select
 
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.telegram import TelegramChannel
 from bot.settings import Settings
 from bot.web import start_web
 from bot.wiring import build_core
+from storage.models import Contact, InboxUpdate
 from tests.fakes.telegram_server import FakeTelegram
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -78,3 +80,19 @@ async def said(
 
     await tg.wait_until(lambda: len(found()) >= count, timeout=within, what=fragment)
     return found()[-1]
+
+
+@pytest.fixture
+def senders(sessionmaker):
+    """The senders the inbox recorded for a channel's updates, and its contacts' user ids:
+    erasure finds a person's updates by the first, so they must be the same."""
+
+    async def of(channel: str) -> tuple[set[str], set[str]]:
+        async with sessionmaker() as session:
+            stored = await session.scalars(
+                select(InboxUpdate.user_id).where(InboxUpdate.channel == channel))
+            people = await session.scalars(
+                select(Contact.user_id).where(Contact.channel == channel))
+            return set(stored), set(people)
+
+    return of

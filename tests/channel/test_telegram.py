@@ -133,11 +133,13 @@ async def test_webhook_answers_before_a_slow_turn_finishes(tg, webhook_bot):
     await said(tg, 8, "Bạn muốn làm gì?")
 
 
-async def test_registration_end_to_end_over_the_webhook(tg, webhook_bot, sessionmaker):
+async def test_registration_end_to_end_over_the_webhook(tg, webhook_bot, sessionmaker,
+                                                        senders):
     await full_registration(tg, chat=4242)
     async with sessionmaker() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
     assert registration.phone == "+84905123456" and registration.locality == "tp-hoi-an"
+    assert await senders("telegram") == ({"4242"}, {"4242"})
 
 
 async def test_flood_and_block_during_bulk_sending(tg, polling_bot, sessionmaker):

@@ -192,7 +192,7 @@ async def queue_reminder(sessionmaker, channel: str, user_id: str) -> str:
 
 # -- Zalo OA ---------------------------------------------------------------------------------
 async def test_oa_follow_welcome_question_and_registration_with_buttons_and_form(
-        oa_fake, oa, sessionmaker):
+        oa_fake, oa, sessionmaker, senders):
     _, status = await oa_fake.user_follows(USER)
     assert status == 200
     welcome = await oa_said(oa_fake, USER, "Bạn muốn làm gì?")
@@ -236,6 +236,7 @@ async def test_oa_follow_welcome_question_and_registration_with_buttons_and_form
         registration = (await session.execute(select(Registration))).scalar_one()
     assert registration.phone == "+84905123456" and registration.locality == "tp-hoi-an"
     assert not any(m["billable"] for m in oa_fake.sent(USER))
+    assert await senders("zalo") == ({USER}, {USER})
 
 
 async def test_oa_reminder_is_delivered_and_acknowledged_with_a_tap(oa_fake, oa, sessionmaker):
@@ -381,7 +382,8 @@ def test_oa_long_texts_split_and_many_buttons_are_numbered(texts):
 
 
 # -- Zalo Bot Platform -----------------------------------------------------------------------
-async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, sessionmaker):
+async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, sessionmaker,
+                                                                 senders):
     await make_bot()
     person = BotUser(zb)
     await person.say("/start")
@@ -415,6 +417,7 @@ async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, se
     assert registration.phone == "+84905123456" and registration.locality == "tp-hoi-an"
     assert registration.attendees == 2 and registration.email is None
     assert all(m["parse_mode"] is None for m in zb.sent(CHAT))  # plain text only
+    assert await senders("zalo_bot") == ({CHAT}, {CHAT})
 
 
 async def test_bot_reminder_is_delivered_and_answered_by_number(zb, make_bot, sessionmaker):

@@ -24,18 +24,21 @@ class Clock:
 
 
 class FakeChat:
-    """One person talking to the bot on ``channel``."""
+    """One person talking to the bot on ``channel``, in their private chat unless ``chat_id``
+    names another (a group)."""
 
-    def __init__(self, dispatcher: Dispatcher, user_id: str = "u1", channel: str = "console"):
+    def __init__(self, dispatcher: Dispatcher, user_id: str = "u1", channel: str = "console",
+                 chat_id: str | None = None):
         self.dispatcher = dispatcher
         self.user_id = user_id
         self.channel = channel
+        self.chat_id = chat_id or user_id
         self.replies: list[Reply] = []
 
     async def send(self, text: str | None = None, **fields) -> list[Reply]:
         """Send typed text (or other Incoming fields) with a fresh update id."""
         incoming = Incoming(
-            channel=self.channel, user_id=self.user_id, chat_id=self.user_id, text=text,
+            channel=self.channel, user_id=self.user_id, chat_id=self.chat_id, text=text,
             update_id=fields.pop("update_id", f"chat-{next(_update_ids)}"), **fields,
         )
         self.replies = await self.dispatcher.handle(incoming)
