@@ -1,5 +1,6 @@
 """APScheduler wakes two jobs whose work lives in the database: the planner (every minute:
-materialises due reminders, idempotently; also forgets old inbox rows) and the sender (every
+materialises due reminders, idempotently; tells admins once a day what of the organisation
+is still unset; also forgets old inbox rows) and the sender (every
 two seconds: drains the outbox and shows broadcasts' progress). Nothing user-facing is held
 in the scheduler itself."""
 
@@ -12,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import broadcast_progress
 from bot.outbox import OutboxSender
 from bot.wiring import Core
+from handlers import organisation
 from handlers.calendar import WorkCalendar
 from handlers.dispatcher import utcnow
 from handlers.reminders import Planner
@@ -30,6 +32,7 @@ async def plan(core: Core, planner: Planner) -> None:
     now = utcnow()
     async with core.sessionmaker.begin() as session:
         added = await planner.run(session, now)
+        added += await organisation.alert_unset(session, core.texts, core.config, now)
         await inbox.purge_handled(session, now - INBOX_RETENTION)
     if added:
         log.info("planner queued %d messages", added)
