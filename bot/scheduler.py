@@ -1,7 +1,8 @@
 """APScheduler wakes jobs whose work lives in the database: the planner (every minute:
-materialises due reminders, idempotently), the sender (every two seconds: drains the outbox
-and shows broadcasts' progress) and retention (every hour: forgets old updates, messages and
-idle web visitors). Nothing user-facing is held in the scheduler itself."""
+materialises due reminders, idempotently; tells admins once a day what of the organisation is
+still unset), the sender (every two seconds: drains the outbox and shows broadcasts' progress)
+and retention (every hour: forgets old updates, messages and idle web visitors). Nothing
+user-facing is held in the scheduler itself."""
 
 import asyncio
 import logging
@@ -12,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot import broadcast_progress
 from bot.outbox import OutboxSender
 from bot.wiring import Core
+from handlers import organisation
 from handlers.calendar import WorkCalendar
 from handlers.dispatcher import utcnow
 from handlers.reminders import Planner
@@ -29,6 +31,7 @@ async def plan(core: Core, planner: Planner) -> None:
     now = utcnow()
     async with core.sessionmaker.begin() as session:
         added = await planner.run(session, now)
+        added += await organisation.alert_unset(session, core.texts, core.config, now)
     if added:
         log.info("planner queued %d messages", added)
 

@@ -2,11 +2,12 @@
 
 import hashlib
 
+from handlers import organisation
 from handlers.context import Turn
 from handlers.menu import main_menu
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
-from storage import consents, org
+from storage import consents
 
 VERSION = "2026.1"  # bump whenever messages/vi/privacy.yaml's notice changes
 REQUIRED, OPTIONAL = "registration", "news"
@@ -15,20 +16,15 @@ CONTINUATIONS = ("reg", "club")
 
 
 async def notice(turn: Turn) -> Safe:
-    """The notice as the person will read it, with the admin-entered facts filled in."""
-    t = turn.t
-    facts = await org.get_all(turn.session)
+    """The notice as the person will read it, with the organisation an admin entered."""
+    t, found = turn.t, await organisation.of(turn)
     return t(
         "privacy.notice",
         version=VERSION,
-        controller=facts.get("controller_name") or t("privacy.default_controller"),
-        controller_contact=facts.get("controller_contact") or t("privacy.not_set"),
-        retention=facts.get("retention") or t("privacy.default_retention"),
+        controller=found.controller,
+        controller_reach=found.reach(t, found.controller),
+        retention=found.retention or t("privacy.default_retention"),
     )
-
-
-async def department_contact(turn: Turn) -> str:
-    return (await org.get_all(turn.session)).get("dept_contact") or turn.t("privacy.not_set")
 
 
 async def gate(turn: Turn, then: str) -> list[Reply] | None:
@@ -58,8 +54,8 @@ async def on_answer(turn: Turn) -> list[Reply]:
         VERSION, text_sha, turn.incoming.channel, turn.incoming.update_id, turn.now,
     )
     if not granted:
-        contact = await department_contact(turn)
-        return [Reply(turn.t("privacy.refused", contact=contact)), main_menu(turn)]
+        reach = await organisation.reach(turn)
+        return [Reply(turn.t("privacy.refused", reach=reach)), main_menu(turn)]
     thanks = Reply(turn.t("privacy.thanks", time=turn.local(turn.now)))
     if then.split(":", 1)[0] not in CONTINUATIONS:
         return [thanks, main_menu(turn)]

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from handlers import organisation
 from handlers.context import Turn
 from handlers.textnorm import fold
 from handlers.turn import Button, Reply, rows
@@ -22,12 +23,15 @@ def main_menu(turn: Turn) -> Reply:
         Button(t("menu.agency"), "agency"),
         Button(t("menu.qa"), "qa"),
         Button(t("menu.my_data"), "mydata"),
+        Button(t("menu.now"), "plan:current"),  # last: the numbers people know stay the same
     )
     return Reply(t("menu.choose"), buttons)
 
 
 async def welcome(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("menu.welcome")), main_menu(turn)]
+    found = await organisation.of(turn)
+    text = turn.t("menu.welcome", department=found.department, note=turn.t("plan.now_note"))
+    return [Reply(text), main_menu(turn)]
 
 
 async def show_menu(turn: Turn) -> list[Reply]:

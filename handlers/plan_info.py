@@ -3,7 +3,7 @@ answer rests on sentences of the article) or from data an admin entered (schedul
 
 from functools import cache
 
-from handlers import consent
+from handlers import organisation, plan_dates
 from handlers.context import Turn
 from handlers.menu import is_greeting, main_menu, welcome
 from handlers.qa import QaIndex, QaMatch
@@ -41,36 +41,63 @@ async def sections_menu(turn: Turn) -> list[Reply]:
 
 
 async def answer(turn: Turn, section: Section, extra: list[Button] = ()) -> list[Reply]:
-    """A section's answer, what admins added to it, and its next steps."""
-    text = section.answer
-    if section.id in CLASS_OF_SECTION:
-        text += "\n\n" + await _schedule(turn, CLASS_OF_SECTION[section.id])
-    if section.id == "contact":
-        text += "\n\n" + turn.t("plan.department_contact",
-                                contact=await consent.department_contact(turn))
+    """A section's answer, its dated facts against today, what admins entered, next steps."""
+    plan, _ = knowledge()
+    parts = [section.answer]
+    facts = plan.facts(section)
+    if facts:
+        day = plan_dates.today(turn)
+        parts.append("\n".join("• " + plan_dates.status(turn.t, f, day) for f in facts))
+    parts += await _admin_data(turn, section.id)
     buttons = [Button(step.label, step.payload) for step in section.next]
-    return [Reply(Safe(text), rows(*buttons, per_row=1))] + (
+    if facts and section.id != "current":
+        parts.append(turn.t("plan.now_note"))
+        buttons.insert(len(buttons) - 1, Button(turn.t("menu.now"), "plan:current"))
+    return [Reply(Safe("\n\n".join(parts)), rows(*buttons, per_row=1))] + (
         [Reply(turn.t("plan.did_you_mean"), rows(*extra))] if extra else []
     )
 
 
-async def _schedule(turn: Turn, class_code: str) -> str:
-    t = turn.t
-    info = await registrations.class_by_code(turn.session, class_code)
-    upcoming = await registrations.upcoming_sessions(turn.session, info.id, turn.now)
-    if not upcoming:
+async def _admin_data(turn: Turn, section_id: str) -> list[str]:
+    """What an admin entered that belongs with a section: sessions, the organisation."""
+    t, found = turn.t, await organisation.of(turn)
+    reach = found.reach(t)
+    if section_id in CLASS_OF_SECTION:
+        return [await _schedule(turn, [CLASS_OF_SECTION[section_id]])]
+    if section_id == "classes":
+        return [await _schedule(turn, list(CLASS_OF_SECTION.values()))]
+    if section_id == "current":
+        return [await _schedule(turn, list(CLASS_OF_SECTION.values())),
+                t("plan.now_department", reach=reach)]
+    if section_id == "contact":
+        if found.contact:
+            return [t("plan.contact_known", department=found.department, contact=found.contact)]
+        return [t("plan.contact_unknown", department=found.department)]
+    if section_id == "who":
+        return [t("plan.who_age"),
+                t("plan.who_now", jurisdiction=found.jurisdiction, reach=reach)]
+    if section_id in ("funding", "fulltext", "concepts"):
+        return [t("plan.ask_contact", reach=reach)]
+    return []
+
+
+async def _schedule(turn: Turn, class_codes: list[str]) -> str:
+    """The published sessions of these classes, or that none is published."""
+    t, lines = turn.t, []
+    for code in class_codes:
+        info = await registrations.class_by_code(turn.session, code)
+        for session in await registrations.upcoming_sessions(turn.session, info.id, turn.now):
+            if not session.registration_open:
+                seats = t("plan.registration_closed")
+            elif session.seats_left > 0:
+                seats = t("plan.seats_left", left=session.seats_left, capacity=session.capacity)
+            else:
+                seats = t("plan.seats_full")
+            lines.append(t("plan.schedule_line", title=info.title, venue=session.venue,
+                           date=turn.local(session.starts_at), seats=seats))
+    if not lines:
         return t("plan.no_schedule")
-    lines = [t("plan.schedule_title")]
-    for session in upcoming:
-        if not session.registration_open:
-            seats = t("plan.registration_closed")
-        elif session.seats_left > 0:
-            seats = t("plan.seats_left", left=session.seats_left, capacity=session.capacity)
-        else:
-            seats = t("plan.seats_full")
-        lines.append(t("plan.schedule_line", date=turn.local(session.starts_at),
-                       venue=session.venue, seats=seats))
-    return "\n".join(lines)
+    return "\n".join([t("plan.schedule_title"), *lines])
 
 
 async def free_text(turn: Turn) -> list[Reply]:
@@ -96,5 +123,5 @@ def _alternatives(plan: Plan, match: QaMatch) -> list[Button]:
 
 
 async def fallback(turn: Turn) -> list[Reply]:
-    contact = await consent.department_contact(turn)
-    return [Reply(turn.t("plan.fallback", contact=contact)), main_menu(turn)]
+    reach = await organisation.reach(turn)
+    return [Reply(turn.t("plan.fallback", reach=reach)), main_menu(turn)]

@@ -48,13 +48,16 @@ _NEUTRAL = _words(
     "biet bao can de do doc dau gio gui hoi khi lam lay len luc mo muon nao nhieu nhu o phai"
     " ra sao the them tim tu ve xem"
 )
-# Topics people ask chatbots about that the plan never covers (the issue names weather,
-# football and loans): a question on one of them is out of scope, whatever plan words it
-# shares ("kết quả bóng đá" is not "báo cáo kết quả"). Folded word pairs.
+# Topics people ask chatbots about that the plan never covers (weather, football, loans,
+# admissions, licences, vehicles): a question on one of them is out of scope, whatever plan
+# words it shares ("kết quả bóng đá" is not "báo cáo kết quả"). Folded word pairs.
 _OFF_TOPIC = frozenset(
     tuple(p.split())
     for p in ("thoi tiet", "bong da", "gia vang", "ty gia", "xo so", "chung khoan",
-              "lai suat", "vay von", "vay tien", "the thao", "ca si", "phim anh")
+              "lai suat", "vay von", "vay tien", "the thao", "ca si", "phim anh",
+              "diem chuan", "tuyen sinh", "xet tuyen", "diem thi", "vay uu", "khoan vay",
+              "cho vay", "giay phep", "cap phep", "dang kiem", "bien so", "xe may", "o to",
+              "lai xe")
 )
 # Greetings and thanks that often open a real question ("chào ad, cho hỏi …").
 _COURTESY = tuple(

@@ -1,6 +1,6 @@
 """Registration for the plan's three training classes, and "Đăng ký của tôi"."""
 
-from handlers import consent
+from handlers import consent, organisation
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
@@ -51,8 +51,8 @@ async def check_not_registered(turn: Turn, answers: dict, tax_code: object) -> N
             continue
         if existing.contact_id == turn.contact.id:
             raise Invalid("registration.duplicate_own", title=info.title, code=existing.code)
-        contact = await consent.department_contact(turn)
-        raise Invalid("registration.duplicate_other", title=info.title, contact=contact)
+        reach = await organisation.reach(turn)
+        raise Invalid("registration.duplicate_other", title=info.title, reach=reach)
 
 
 async def max_attendees(turn: Turn) -> int:
@@ -106,8 +106,8 @@ async def submit(turn: Turn, answers: dict) -> list[Reply]:
                 turn.session, turn.contact.id, info.id, answers["attendees"], answers, turn.now
             )
         except repo.DuplicateRegistration:  # registered meanwhile from another chat
-            contact = await consent.department_contact(turn)
-            lines.append(t("registration.duplicate_other", title=info.title, contact=contact))
+            reach = await organisation.reach(turn)
+            lines.append(t("registration.duplicate_other", title=info.title, reach=reach))
             continue
         lines.append(await describe_result(turn, registration, info.title))
     lines.append(t("registration.next_steps"))
@@ -121,9 +121,9 @@ async def _save_edit(turn: Turn, answers: dict) -> list[Reply]:
     try:
         await repo.update_fields(turn.session, registration.id, answers, turn.now)
     except repo.DuplicateRegistration:
-        contact = await consent.department_contact(turn)
+        reach = await organisation.reach(turn)
         title = await repo.class_title(turn.session, registration.class_id)
-        text = turn.t("registration.duplicate_other", title=title, contact=contact)
+        text = turn.t("registration.duplicate_other", title=title, reach=reach)
         return [Reply(text, after_registration_buttons(turn))]
     return [Reply(turn.t("registration.updated", code=registration.code),
                   after_registration_buttons(turn))]

@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
 _HERE = Path(__file__).resolve().parent
 DEFAULT_PATH = _HERE / "plan_1349.yaml"
 ARTICLE_PATH = _HERE / "source" / "plan-1349-article.txt"
+# What changed after the plan (2025 reforms), from the project's agency reference.
+REFORMS_PATH = _HERE / "source" / "reforms-2025.md"
 
 _ID = re.compile(r"[a-z0-9_]{1,16}")
 _SPACES = re.compile(r"\s+")
@@ -40,6 +43,21 @@ class NextStep:
 
 
 @dataclass(frozen=True)
+class DatedFact:
+    """A fact with a date, shown with where today stands against it.
+
+    ``deadline``: due before ``end``; ``period``: from ``start`` to ``end``; ``change``: in
+    force from ``start``.
+    """
+
+    id: str
+    kind: Literal["deadline", "period", "change"]
+    text: str
+    start: date | None
+    end: date | None
+
+
+@dataclass(frozen=True)
 class Section:
     """One answerable part of the plan."""
 
@@ -50,6 +68,7 @@ class Section:
     questions: tuple[str, ...]
     keywords: tuple[str, ...]
     next: tuple[NextStep, ...]
+    dated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,10 +83,16 @@ class Intent:
 
 @dataclass(frozen=True)
 class Plan:
-    """All sections and intents, in file order."""
+    """All sections, intents and dated facts, in file order."""
 
     sections: tuple[Section, ...]
     intents: tuple[Intent, ...]
+    dated: tuple[DatedFact, ...] = ()
+
+    def facts(self, section: Section) -> tuple[DatedFact, ...]:
+        """The dated facts ``section`` shows, in its order."""
+        by_id = {fact.id: fact for fact in self.dated}
+        return tuple(by_id[fact_id] for fact_id in section.dated)
 
     def section(self, section_id: str) -> Section:
         """Return the section with ``section_id``.
@@ -112,12 +137,14 @@ def load_plan(path: Path | None = None) -> Plan:
         raise ValueError("plan file must be a mapping with 'sections' and 'intents'")
     # Whitespace is collapsed on both sides: the article contains non-breaking spaces.
     article = nfc(ARTICLE_PATH.read_text(encoding="utf-8"))
+    reforms = nfc(REFORMS_PATH.read_text(encoding="utf-8"))
     sections = tuple(_section(item, article) for item in raw.get("sections") or ())
+    dated = tuple(_dated(item, article, reforms) for item in raw.get("dated") or ())
     intents = tuple(_intent(item) for item in raw.get("intents") or ())
     if not sections:
         raise ValueError("plan has no sections")
     seen: set[str] = set()
-    for item in (*sections, *intents):
+    for item in (*sections, *intents, *dated):
         if item.id in seen:
             raise ValueError(f"duplicate id '{item.id}'")
         seen.add(item.id)
@@ -127,7 +154,11 @@ def load_plan(path: Path | None = None) -> Plan:
             _check_payload(step.payload, section_ids, f"section '{section.id}'")
     for intent in intents:
         _check_payload(intent.payload, section_ids, f"intent '{intent.id}'")
-    return Plan(sections=sections, intents=intents)
+    fact_ids = {fact.id for fact in dated}
+    for section in sections:
+        if unknown := set(section.dated) - fact_ids:
+            raise ValueError(f"section '{section.id}': unknown dated facts {sorted(unknown)}")
+    return Plan(sections=sections, intents=intents, dated=dated)
 
 
 def _section(item: Any, article: str) -> Section:
@@ -157,7 +188,26 @@ def _section(item: Any, article: str) -> Section:
         questions=_texts(item.get("questions"), where, "questions"),
         keywords=_keywords(item.get("keywords"), where),
         next=tuple(steps),
+        dated=_texts(item.get("dated"), where, "dated"),
     )
+
+
+def _dated(item: Any, article: str, reforms: str) -> DatedFact:
+    """A dated fact quotes the article (``sources``) or the reform reference (``references``)."""
+    fid = _ident(item)
+    where = f"dated fact '{fid}'"
+    sources = _texts(item.get("sources"), where, "sources")
+    references = _texts(item.get("references"), where, "references")
+    quotes = [(q, article) for q in sources] + [(q, reforms) for q in references]
+    if not quotes or any(quote not in text for quote, text in quotes):
+        raise ValueError(f"{where}: every source must be in the article, every reference in "
+                         "the reforms excerpt, and there must be one")
+    kind, start, end = item.get("kind"), item.get("start"), item.get("end")
+    needs = {"deadline": (end,), "period": (start, end), "change": (start,)}.get(kind)
+    if needs is None or not all(isinstance(day, date) for day in needs):
+        raise ValueError(f"{where}: kind deadline (end), period (start, end) or change (start)")
+    return DatedFact(id=fid, kind=kind, text=_text(item.get("text"), where, "text"),
+                     start=start, end=end)
 
 
 def _intent(item: Any) -> Intent:

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.channels.text import saved_documents
 from bot.wiring import Core
+from handlers import organisation
 from handlers.turn import Incoming, Reply, is_payload
 from messages.loader import escape
 from storage import outbox
@@ -30,11 +31,7 @@ class WebChat:
 
     def __init__(self, core: Core):
         self.core = core
-        texts = core.texts
-        self.page = PAGE.read_text(encoding="utf-8").format(
-            title=escape(texts("web.title")), placeholder=escape(texts("web.placeholder")),
-            send=escape(texts("web.send")),
-        )
+        self.template = PAGE.read_text(encoding="utf-8")
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -43,8 +40,18 @@ class WebChat:
             web.get("/chat/api/inbox", self.inbox),
         ]
 
+    async def page(self) -> str:
+        """The page, titled with the department an admin entered (or the default)."""
+        texts = self.core.texts
+        async with self.core.sessionmaker() as session:
+            found = await organisation.load(session, texts)
+        return self.template.format(
+            title=texts("web.title", department=found.department),
+            placeholder=escape(texts("web.placeholder")), send=escape(texts("web.send")),
+        )
+
     async def show_page(self, request: web.Request) -> web.Response:
-        response = web.Response(text=self.page, content_type="text/html")
+        response = web.Response(text=await self.page(), content_type="text/html")
         if not VISITOR.fullmatch(request.cookies.get(COOKIE, "")):
             response.set_cookie(COOKIE, secrets.token_urlsafe(18), httponly=True,
                                 samesite="Lax", max_age=180 * 24 * 3600)

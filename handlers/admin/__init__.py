@@ -4,10 +4,12 @@ Payloads: ``adm`` menu, ``adm:stats``, ``adm:export``, ``adm:bc…`` broadcasts,
 sessions, ``adm:dl…`` deadlines and agencies, ``adm:org`` contact facts, ``adm:adm…`` admins.
 """
 
+from handlers import organisation
 from handlers.admin import broadcast, deadlines, people, sessions, stats
 from handlers.admin.guard import admin_only
 from handlers.context import Turn
 from handlers.turn import Button, Reply, rows
+from messages.loader import Safe
 
 FORMS = (
     broadcast.BROADCAST_FORM,
@@ -48,4 +50,8 @@ async def route(turn: Turn) -> list[Reply]:
     """Every admin payload and the /admin command come through here (and its guard)."""
     parts = (turn.incoming.payload or "adm").split(":")
     handler = AREAS.get(parts[1]) if len(parts) > 1 else None
-    return await handler(turn) if handler else [admin_menu(turn)]
+    if handler:
+        return await handler(turn)
+    unset = organisation.unset_lines(turn.t, await organisation.of(turn))
+    notes = [Reply(Safe("\n".join(unset)))] if unset else []
+    return [*notes, admin_menu(turn)]

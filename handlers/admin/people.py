@@ -1,7 +1,9 @@
-"""The department's contact facts (shown in answers and in the consent notice) and admins.
+"""The organisation (department, jurisdiction, controller, contact: used in every reply and in
+the consent notice, see handlers/organisation.py) and admins.
 
 Payloads: ``adm:org``, ``adm:adm``, ``adm:adm:add``, ``adm:adm:rm:<channel>:<id>``."""
 
+from handlers import organisation
 from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
@@ -12,7 +14,7 @@ from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import admins, org
 
-ORG_KEYS = ("dept_contact", "controller_name", "controller_contact", "retention",
+ORG_KEYS = ("dept_name", "jurisdiction", "controller_name", "dept_contact", "retention",
             "max_attendees")
 CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
 
@@ -20,6 +22,10 @@ CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
 async def edit_org(turn: Turn) -> list[Reply]:
     current = await org.get_all(turn.session)
     answers = {key: current.get(key) for key in ORG_KEYS}
+    # the names the bot uses until an admin confirms or changes them
+    found = await organisation.of(turn)
+    answers["dept_name"] = answers["dept_name"] or found.department
+    answers["jurisdiction"] = answers["jurisdiction"] or found.jurisdiction
     return await runner.start(turn, ORG_FORM, answers)
 
 
@@ -37,13 +43,13 @@ def _org_field(key: str, prompt: str, label: str) -> Field:
 
 
 ORG_FORM = FormSpec(
-    name="adm_org", version=1, title="admin.org_title",
+    name="adm_org", version=2, title="admin.org_title",
     fields=(
-        _org_field("dept_contact", "admin.org_ask_dept_contact", "admin.org_label_dept_contact"),
+        _org_field("dept_name", "admin.org_ask_dept_name", "admin.org_label_dept_name"),
+        _org_field("jurisdiction", "admin.org_ask_jurisdiction", "admin.org_label_jurisdiction"),
         _org_field("controller_name", "admin.org_ask_controller_name",
                    "admin.org_label_controller_name"),
-        _org_field("controller_contact", "admin.org_ask_controller_contact",
-                   "admin.org_label_controller_contact"),
+        _org_field("dept_contact", "admin.org_ask_dept_contact", "admin.org_label_dept_contact"),
         _org_field("retention", "admin.org_ask_retention", "admin.org_label_retention"),
         Field("max_attendees", "admin.org_ask_max_attendees", "admin.org_label_max_attendees",
               parse=lambda text: str(v.count_between(1, 50)(text)), optional=True),

@@ -12,7 +12,7 @@ from bot.channels.web import COOKIE, WebChat
 from bot.settings import Settings
 from bot.web import init_app
 from bot.wiring import build_core
-from storage import contacts, outbox
+from storage import contacts, org, outbox
 from storage.models import Contact, Conversation
 
 ADMIN_VISITOR = "admin-visitor-0123456789"
@@ -112,3 +112,14 @@ async def test_an_export_asked_for_in_the_web_chat_is_written_to_the_exports_fol
     assert status == 200 and len(written) == 1
     assert str(Path("exports") / written[0].name) in body["replies"][0]["html"]
     assert len(openpyxl.load_workbook(written[0]).worksheets) == 4
+
+
+async def test_the_page_title_names_the_department_an_admin_entered(client):
+    html = await (await client.get("/chat/")).text()
+    default = "Sở Khoa học và Công nghệ thành phố Đà Nẵng"
+    assert f"<title>Trợ lý Kế hoạch 1349/KH-UBND — {default}</title>" in html
+    assert "Quảng Nam" not in html
+    async with client.core.sessionmaker.begin() as session:
+        await org.put(session, "dept_name", "Sở A & B", "web:admin", datetime.now(UTC))
+    html = await (await client.get("/chat/")).text()
+    assert "<header>Trợ lý Kế hoạch 1349/KH-UBND — Sở A &amp; B</header>" in html

@@ -29,7 +29,8 @@ async def test_a_close_call_offers_what_it_might_mean(chat):
 
 async def test_out_of_scope_gets_the_fallback_without_invented_contact(chat):
     await chat.send("vay von ngan hang lai suat bao nhieu")
-    assert "chưa tìm thấy câu trả lời" in chat.text() and "chưa được cập nhật" in chat.text()
+    assert "chưa tìm thấy câu trả lời" in chat.text() and "chưa được cập nhật" not in chat.text()
+    assert "liên hệ Sở Khoa học và Công nghệ thành phố Đà Nẵng." in chat.text()  # no contact
 
 
 async def test_a_class_answer_shows_the_schedule_an_admin_entered(chat, sessionmaker, clock):

@@ -18,7 +18,7 @@ async def test_no_consent_means_no_personal_question_and_nothing_stored(chat, se
     await chat.send("/dangky")
     await chat.press("Không đồng ý")
     assert "không hỏi hay lưu thông tin cá nhân" in chat.text()
-    assert "chưa được cập nhật" in chat.text()  # no contact invented
+    assert "mời liên hệ Sở Khoa học và Công nghệ thành phố Đà Nẵng." in chat.text()  # no contact
     await chat.send("/dangky")
     assert "Thông báo xử lý dữ liệu cá nhân" in chat.text()  # asked again, not assumed
     async with sessionmaker() as session:
