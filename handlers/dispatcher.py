@@ -45,7 +45,7 @@ class Dispatcher:
         self._router = router
         self._config = config
         self._clock = clock
-        self._locks = _KeyedLocks()
+        self._locks = KeyedLocks()
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle ``incoming`` once and return what to show; [] for a duplicate update."""
@@ -120,7 +120,7 @@ def _clean(incoming: Incoming) -> Incoming:
     return replace(incoming, text=nfc(incoming.text[: MAX_INCOMING * 2])[:MAX_INCOMING])
 
 
-class _KeyedLocks:
+class KeyedLocks:
     """One asyncio lock per person, dropped when nobody waits on it (no unbounded growth)."""
 
     def __init__(self):
