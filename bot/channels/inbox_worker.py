@@ -1,22 +1,23 @@
 """The part every channel shares: updates are stored in the durable inbox before the platform
 is told they arrived, then handled from the inbox — one person's updates in order (the
-dispatcher serialises them), different people's side by side. What was stored and not handled
-when the process stopped is handled at the next start."""
+dispatcher serialises them and the delivery of their replies), different people's side by
+side. What was stored and not handled when the process stopped is handled at the next start."""
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.wiring import Core
-from handlers.turn import Incoming, Reply
+from handlers.dispatcher import Deliver
+from handlers.turn import Incoming
 from storage import inbox
 
 log = logging.getLogger(__name__)
 
-ToIncoming = Callable[[dict], Awaitable[Incoming | None]]
-Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
+# Not a coroutine: nothing may come between taking an update and the person's turn in line
+ToIncoming = Callable[[dict], Incoming | None]
 
 
 class InboxWorker:
@@ -79,13 +80,12 @@ class InboxWorker:
 
     async def _handle(self, row_id: int, update_id: str, data: dict) -> None:
         try:
-            incoming = await self._to_incoming(data)
+            incoming = self._to_incoming(data)
             if incoming is None:  # a kind of update the bot does not answer
                 async with self.core.sessionmaker.begin() as session:
                     await inbox.claim(session, self.channel, update_id, datetime.now(UTC))
                 return
-            replies = await self.core.dispatcher.handle(incoming)
-            await self._deliver(incoming, replies)
+            await self.core.dispatcher.handle(incoming, self._deliver)
         except Exception:
             log.exception("%s update %s could not be handled", self.channel, update_id)
         finally:

@@ -95,6 +95,7 @@ class TelegramChannel:
         self.secret = secret.get_secret_value() if secret else None
         self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
         self._poller: asyncio.Task | None = None
+        self._answering: set[asyncio.Task] = set()  # callback queries being answered
         self._phone_keyboard: set[str] = set()  # chats showing the share-phone keyboard
 
     # -- life cycle -------------------------------------------------------------------------
@@ -117,6 +118,7 @@ class TelegramChannel:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
         await self.inbox.stop()
+        await asyncio.gather(*self._answering, return_exceptions=True)
         await self.bot.shutdown()
 
     async def _describe_bot(self) -> None:
@@ -163,10 +165,14 @@ class TelegramChannel:
                 await self.inbox.store([(str(u.update_id), u.to_dict()) for u in updates])
                 offset = updates[-1].update_id + 1  # confirmed only now that they are stored
 
-    async def _to_incoming(self, data: dict) -> Incoming | None:
+    def _to_incoming(self, data: dict) -> Incoming | None:
         update = Update.de_json(data, self.bot)
-        if update.callback_query is not None:  # stop the button's spinner whatever happens
-            await self._answer_callback(update.callback_query.id)
+        if update.callback_query is not None:
+            # stop the button's spinner whatever happens, beside the turn: awaiting it here
+            # would let the person's next update take its turn first
+            answering = asyncio.create_task(self._answer_callback(update.callback_query.id))
+            self._answering.add(answering)
+            answering.add_done_callback(self._answering.discard)
         return to_incoming(update)
 
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:

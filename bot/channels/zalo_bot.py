@@ -100,7 +100,7 @@ class ZaloBotChannel:
         secret = settings.zalo_bot_webhook_secret
         self.secret = secret.get_secret_value() if secret else None
         self.quota = MonthlyQuota(core, settings.zalo_bot_monthly_quota, clock)
-        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
+        self.inbox = InboxWorker(core, CHANNEL, to_incoming, self._deliver_replies)
         self.http: aiohttp.ClientSession | None = None
         self._poller: asyncio.Task | None = None
 
@@ -195,9 +195,6 @@ class ZaloBotChannel:
         keyed = [(key, u) for u in updates if isinstance(u, dict) and (key := update_key(u))]
         if keyed:
             await self.inbox.store(keyed)  # kept even if polling stops meanwhile
-
-    async def _to_incoming(self, update: dict) -> Incoming | None:
-        return to_incoming(update)
 
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:
         await self.send(incoming.chat_id, replies)

@@ -129,7 +129,7 @@ class ZaloOAChannel:
         self.secret_key = settings.zalo_oa_secret_key.get_secret_value()
         self.paid_max_priority = settings.zalo_oa_paid_max_priority
         self.tokens = OATokens(core, clock)
-        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies)
+        self.inbox = InboxWorker(core, CHANNEL, to_incoming, self._deliver_replies)
         self.http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -170,9 +170,6 @@ class ZaloOAChannel:
                   else "OA id")
         await self.inbox.store([(event_key(event), event)])
         return web.Response(status=200)
-
-    async def _to_incoming(self, event: dict) -> Incoming | None:
-        return to_incoming(event)
 
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:
         await self.send(incoming.chat_id, replies)
