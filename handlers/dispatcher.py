@@ -64,23 +64,27 @@ class Dispatcher:
         try:
             return await self._handle_in_transaction(incoming, key)
         except Exception as problem:
-            log.exception(
-                "turn failed: channel=%s user=%s update=%s",
-                incoming.channel, incoming.user_id, incoming.update_id,
-            )
-            await self._record_failure(incoming, problem)
+            if not await self._record_failure(incoming, problem):
+                return []  # tried again later; the person hears of it only if it is given up
             return [Reply(self._texts("errors.internal"))]
 
-    async def _record_failure(self, incoming: Incoming, problem: Exception) -> None:
-        """A stored update that made the turn fail is not picked up again by the inbox
-        worker (no endless retry); a platform's re-delivery is still tried."""
-        if incoming.update_id is None:
-            return
-        async with self._sessionmaker.begin() as session:
-            await inbox.mark_failed(
-                session, incoming.channel, incoming.update_id, type(problem).__name__,
-                self._clock(),
-            )
+    async def _record_failure(self, incoming: Incoming, problem: Exception) -> bool:
+        """Count the failed turn on its stored update: the inbox worker tries it again until
+        the third failure quarantines it (no endless retry). Returns True if it is given up;
+        a platform's re-delivery of one not stored pending is still tried."""
+        reason = inbox.failure_reason(problem)
+        given_up = True
+        if incoming.update_id is not None:
+            async with self._sessionmaker.begin() as session:
+                given_up = await inbox.record_failure(
+                    session, incoming.channel, incoming.update_id, reason, self._clock()
+                )
+        log.warning(
+            "turn failed: channel=%s user=%s update=%s: %s; %s", incoming.channel,
+            incoming.user_id, incoming.update_id, reason,
+            "quarantined" if given_up else "to be tried again",
+        )
+        return given_up
 
     async def _handle_in_transaction(self, incoming: Incoming, key) -> list[Reply]:
         now = self._clock()

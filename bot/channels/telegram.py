@@ -134,14 +134,18 @@ class TelegramChannel:
         return [web.post(WEBHOOK_PATH, self.webhook)] if self.webhook_url else []
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """Verify the secret before reading the body, store the update, answer 200 at once."""
+        """Verify the secret before reading the body, store the update, answer 200 at once
+        (also to a body that is no update: it is quarantined)."""
         if not carries_secret(request, SECRET_HEADER, self.secret):
             return web.Response(status=403)
         try:
             data = await request.json()
             update_id = str(int(data["update_id"]))
-        except (ValueError, KeyError, TypeError):
-            return web.Response(status=400)
+        except (ValueError, KeyError, TypeError) as problem:
+            # 200 all the same: Telegram would send it again and again
+            await self.inbox.unreadable_body(await request.read(),
+                                             f"no update: {type(problem).__name__}")
+            return web.Response(status=200)
         await self.inbox.store([(update_id, data)])
         return web.Response(status=200)
 

@@ -158,8 +158,9 @@ class ZaloBotChannel:
             return web.Response(status=403)
         try:
             update = unwrap(await request.json())
-        except ValueError:
-            return web.Response(status=400)
+        except ValueError:  # 200 all the same: Zalo would send it again
+            await self.inbox.unreadable_body(await request.read(), "no update: not JSON")
+            return web.Response(status=200)
         key = update_key(update) if update is not None else None
         if key is not None:
             await self.inbox.store([(key, update)])

@@ -67,7 +67,8 @@ def to_incoming(event: dict) -> Incoming | None:
 
 def event_key(event: dict) -> str:
     """The inbox key: the message id, else event name + timestamp + sender."""
-    msg_id = (event.get("message") or {}).get("msg_id")
+    message = event.get("message")
+    msg_id = message.get("msg_id") if isinstance(message, dict) else None  # a malformed one too
     if msg_id:
         return str(msg_id)[:64]
     who = _id(event.get("sender")) or _id(event.get("follower")) or event.get("user_id_by_app")
