@@ -1,15 +1,17 @@
 """One person's replies arrive in the order of their messages, under the platforms' real
-per-chat limit (1 a second after a burst of 3), with buttons (Telegram) and as numbered text
-(Zalo Bot Platform)."""
+per-chat limit (1 a second after a burst of 3), with buttons (Telegram, Zalo OA) and as
+numbered text (Zalo Bot Platform)."""
+# ruff: noqa: F811 - the OA fake fixture is imported from test_zalo, then named as a parameter
 
 import asyncio
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.zalo_bot import ZaloBotChannel
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.settings import Settings
 from bot.wiring import build_core
 from tests.channel.conftest import running
-from tests.channel.test_zalo import bot_settings
+from tests.channel.test_zalo import USER, bot_settings, oa_fake, oa_settings  # noqa: F401
 from tests.fakes.zalo_bot_server import FakeZaloBot
 
 QUESTIONS = {  # a plan question → how its answer begins
@@ -49,3 +51,13 @@ async def test_zalo_bot_answers_quick_questions_in_their_order(db_url):
                 await asyncio.sleep(0.05)
             await zb.wait_until(lambda: len(zb.texts(chat)) >= len(QUESTIONS), timeout=20)
         assert answered(zb.texts(chat)) == list(range(len(QUESTIONS)))
+
+
+async def test_zalo_oa_answers_quick_questions_in_their_order(oa_fake, db_url):
+    settings = oa_settings(oa_fake, db_url, oa_fake.seed, oa_fake.port)
+    async with running(ZaloOAChannel(build_core(settings), clock=oa_fake.now), serve=True):
+        for question in QUESTIONS:
+            await oa_fake.user_says(USER, question)
+            await asyncio.sleep(0.05)
+        await oa_fake.wait_until(lambda: len(oa_fake.sent(USER)) >= len(QUESTIONS), timeout=20)
+    assert answered([m["text"] for m in oa_fake.sent(USER)]) == list(range(len(QUESTIONS)))
