@@ -46,7 +46,7 @@ class Dispatcher:
         self._router = router
         self._config = config
         self._clock = clock
-        self._locks = KeyedLocks()
+        self._locks = _KeyedLocks()
 
     async def handle(self, incoming: Incoming, deliver: Deliver | None = None) -> list[Reply]:
         """Handle ``incoming`` once and return what to show; [] for a duplicate update.
@@ -133,7 +133,7 @@ def _clean(incoming: Incoming) -> Incoming:
     return replace(incoming, text=nfc(incoming.text[: MAX_INCOMING * 2])[:MAX_INCOMING])
 
 
-class KeyedLocks:
+class _KeyedLocks:
     """One asyncio lock per person, dropped when nobody waits on it (no unbounded growth)."""
 
     def __init__(self):

@@ -1,16 +1,19 @@
 """One sending limiter per platform: a global rate, a per-chat rate with a small burst, a slower
 rate for group chats, and pauses a platform asked for. Replies to people who are talking to the
 bot go first: while people are talking to it, bulk sends (reminders, broadcasts) may use only a
-share of the global rate; when nobody is, bulk may use all of it. Waiters are served first
-come, first served, so one chat's messages leave in the order they were sent."""
+share of the global rate; when nobody is, bulk may use all of it.
+
+Waiters are served first come, first served: they queue (replies ahead of bulk sends), and each
+time slots free up, every waiter that may go then is let out in the order they came, so one
+chat's messages leave in the order they were sent and a chat that must wait holds up no other."""
 
 import asyncio
 import contextlib
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from handlers.dispatcher import KeyedLocks
 
 
 @dataclass
@@ -44,6 +47,13 @@ class Limits:
     interactive_quiet: float = 2.0  # …until this many seconds after the last interactive send
 
 
+@dataclass(eq=False)
+class _Waiter:
+    chat_id: str
+    group: bool
+    ready: asyncio.Future
+
+
 @dataclass
 class Limiter:
     limits: Limits = field(default_factory=Limits)
@@ -51,57 +61,77 @@ class Limiter:
     _chats: dict = field(default_factory=dict)
     _paused_until: dict = field(default_factory=dict)
     _last_interactive: float = float("-inf")
-    _chat_lines: KeyedLocks = field(default_factory=KeyedLocks)
-    _line: asyncio.Lock = field(default_factory=asyncio.Lock)
-    _bulk_line: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _replies: deque = field(default_factory=deque)  # waiters, in the order they came
+    _bulk: deque = field(default_factory=deque)
+    _serving: asyncio.Task | None = None  # lets waiters out while there are any
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)  # a waiter came or left
 
     def __post_init__(self):
         rate, share = self.limits.per_second, self.limits.bulk_share
         # small bursts, so that no one-second window carries much more than the rate
         self._global = Bucket(rate, max(1.0, rate / 10))
-        self._bulk = Bucket(rate * share, max(1.0, rate * share / 10))
+        self._bulk_bucket = Bucket(rate * share, max(1.0, rate * share / 10))
 
     async def acquire(self, chat_id: str, *, bulk: bool = False, group: bool = False) -> None:
-        """Wait until a message to ``chat_id`` may go out. A chat's messages wait in a line of
-        their own (its rate, its pause); the one at its head then waits in the line of all
-        chats for the global rate. Bulk sends queue for that line one at a time, so a reply
-        to a person has at most one of them ahead of it."""
-        async with self._chat_lines.hold(chat_id):
-            while True:
-                while (wait := self._own_wait(chat_id, group)) > 0:  # noqa: ASYNC110
-                    await asyncio.sleep(wait)  # computed, not signalled
-                bulk_line = self._bulk_line if bulk else contextlib.nullcontext()
-                async with bulk_line, self._line:
-                    wait = self.delay(chat_id, bulk=bulk, group=group)
-                    while wait > 0 and not self._own_wait(chat_id, group):
-                        await asyncio.sleep(wait)
-                        wait = self.delay(chat_id, bulk=bulk, group=group)
-                    if wait == 0:
-                        return
-                # the platform paused this chat meanwhile: leave the line to the others
+        """Wait until a message to ``chat_id`` may go out, after those that came first."""
+        if not (self._replies or self._bulk) and self.delay(chat_id, bulk=bulk, group=group) == 0:
+            return  # nobody is waiting and a slot is free
+        waiter = _Waiter(chat_id, group, asyncio.get_running_loop().create_future())
+        (self._bulk if bulk else self._replies).append(waiter)
+        self._changed.set()
+        if self._serving is None or self._serving.done():
+            self._serving = asyncio.create_task(self._serve())
+        try:
+            await waiter.ready
+        except asyncio.CancelledError:
+            self._changed.set()  # the server drops it
+            raise
+
+    async def _serve(self) -> None:
+        while self._replies or self._bulk:
+            self._changed.clear()
+            soonest = self._let_out()
+            with contextlib.suppress(TimeoutError):  # the wait is computed, or a waiter came
+                await asyncio.wait_for(self._changed.wait(), soonest)
+
+    def _let_out(self) -> float:
+        """Let out, in the order they came, every waiter that may go now (replies first); a
+        chat whose first waiter must wait keeps its later ones waiting too. Returns the seconds
+        until the next one may go."""
+        held: set[str] = set()
+        soonest = math.inf
+        for line, bulk in ((self._replies, False), (self._bulk, True)):
+            for waiter in list(line):
+                if waiter.ready.done():  # cancelled
+                    line.remove(waiter)
+                    continue
+                if waiter.chat_id in held:
+                    continue
+                wait = self.delay(waiter.chat_id, bulk=bulk, group=waiter.group)
+                if wait == 0:
+                    line.remove(waiter)
+                    waiter.ready.set_result(None)  # wakes in this order
+                else:
+                    held.add(waiter.chat_id)
+                    soonest = min(soonest, wait)
+        return 0 if soonest == math.inf else soonest
 
     def delay(self, chat_id: str, *, bulk: bool = False, group: bool = False) -> float:
         """0 and a slot taken if a message may go now; else seconds to wait (nothing taken)."""
         now = self.clock()
-        own = self._own_wait(chat_id, group, now)
-        if own > 0:
-            return own
-        buckets = [self._global]
+        paused = self._paused_until.get(chat_id, 0.0) - now
+        if paused > 0:
+            return paused
+        buckets = [self._chat_bucket(chat_id, group), self._global]
         if bulk and now - self._last_interactive < self.limits.interactive_quiet:
-            buckets.append(self._bulk)
+            buckets.append(self._bulk_bucket)
         wait = max(bucket.wait(now) for bucket in buckets)
         if wait == 0:
-            for bucket in [*buckets, self._chat_bucket(chat_id, group)]:
+            for bucket in buckets:
                 bucket.take()
             if not bulk:
                 self._last_interactive = now
         return wait
-
-    def _own_wait(self, chat_id: str, group: bool, now: float | None = None) -> float:
-        """Seconds until this chat's own rate and pause allow a message (nothing taken)."""
-        now = self.clock() if now is None else now
-        paused = self._paused_until.get(chat_id, 0.0) - now
-        return paused if paused > 0 else self._chat_bucket(chat_id, group).wait(now)
 
     def pause(self, chat_id: str, seconds: float) -> None:
         """The platform said "retry after": hold this chat only."""
