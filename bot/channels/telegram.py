@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import warnings
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import (
     Rejected,
@@ -53,6 +55,7 @@ COMMANDS = {  # command (ASCII, as Telegram requires) → its Vietnamese descrip
     "help": "telegram.command_help",
 }
 WEBHOOK_PATH = "/telegram/webhook"
+POLL_SECONDS = 30
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -153,9 +156,7 @@ class TelegramChannel:
         offset, backoff = None, 1.0
         while True:
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=30, allowed_updates=ALLOWED_UPDATES
-                )
+                updates = await self._get_updates(offset)
                 backoff = 1.0
             except RetryAfter as flood:
                 await asyncio.sleep(_seconds(flood.retry_after))
@@ -165,9 +166,23 @@ class TelegramChannel:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
-            if updates:
-                await self.inbox.store([(str(u.update_id), u.to_dict()) for u in updates])
-                offset = updates[-1].update_id + 1  # confirmed only now that they are stored
+            keyed = {u["update_id"]: u for u in updates
+                     if isinstance(u, dict) and isinstance(u.get("update_id"), int)}
+            if keyed:
+                await self.inbox.store([(str(key), update) for key, update in keyed.items()])
+                offset = max(keyed) + 1  # confirmed only now that they are stored
+
+    async def _get_updates(self, offset: int | None) -> list:
+        """getUpdates as Telegram sent them: PTB's own get_updates parses the batch, and one
+        update it cannot read fails the whole batch again and again (logging its content);
+        stored raw, that one is quarantined and the others are handled."""
+        params = {"offset": offset, "timeout": POLL_SECONDS, "allowed_updates": ALLOWED_UPDATES}
+        with warnings.catch_warnings():  # PTB would rather we called get_updates
+            warnings.simplefilter("ignore", PTBUserWarning)
+            updates = await self.bot.do_api_request(
+                "getUpdates", api_kwargs=params, read_timeout=POLL_SECONDS + 10
+            )
+        return updates if isinstance(updates, list) else []
 
     def _to_incoming(self, data: dict) -> Incoming | None:
         update = Update.de_json(data, self.bot)

@@ -76,6 +76,15 @@ async def test_a_valid_update_behind_a_thousand_poison_ones_is_answered_within_t
     assert len(quarantine_lines(caplog)) == 1000  # once each
 
 
+async def test_telegram_polling_quarantines_a_malformed_update_and_goes_on(
+        tg, polling_bot, sessionmaker, caplog):
+    tg.push_raw_update({"message": HELLO})
+    tg.user_sends_command(52, "start")
+    await said(tg, 52, "Bạn muốn làm gì?")
+    assert_quarantined(await quarantined(sessionmaker, "telegram", 1))
+    assert len(quarantine_lines(caplog)) == 1
+
+
 async def test_telegram_webhook_takes_a_malformed_update_once(tg, webhook_bot, sessionmaker,
                                                               caplog):
     url, headers = webhook_bot.webhook_url, {"X-Telegram-Bot-Api-Secret-Token": SECRET}
