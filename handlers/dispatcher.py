@@ -70,8 +70,8 @@ class Dispatcher:
 
     async def _record_failure(self, incoming: Incoming, problem: Exception) -> bool:
         """Count the failed turn on its stored update: the inbox worker tries it again until
-        the third failure quarantines it (no endless retry). Returns True if it is given up;
-        a platform's re-delivery of one not stored pending is still tried."""
+        the third failure quarantines it (no endless retry). Returns True if it is given up,
+        at once for a message that was not stored (web chat, terminal)."""
         reason = inbox.failure_reason(problem)
         given_up = True
         if incoming.update_id is not None:
