@@ -79,7 +79,11 @@ class InboxWorker:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()  # before looking, so an update stored meanwhile is not missed
-            ready, more = await self._take()
+            try:
+                ready, more = await self._take()
+            except Exception as problem:  # the database, most likely: look again later
+                log.warning("%s inbox not read: %s", self.channel, inbox.failure_reason(problem))
+                ready, more = [], False
             for row_id, incoming in ready:
                 if self._stopping:
                     break
