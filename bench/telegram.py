@@ -245,12 +245,15 @@ class EchoDispatcher:
     def __init__(self, sessionmaker):
         self.sessionmaker = sessionmaker
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming, deliver=None) -> list[Reply]:
         async with self.sessionmaker.begin() as session:
             await inbox.claim(session, incoming.channel, incoming.update_id,
                               incoming.received_at)
         said = incoming.text or incoming.payload or incoming.phone or ""
-        return [Reply(html.escape(said), buttons=[[Button(ECHO_BUTTON, "bam")]])]
+        replies = [Reply(html.escape(said), buttons=[[Button(ECHO_BUTTON, "bam")]])]
+        if deliver is not None:
+            await deliver(incoming, replies)
+        return replies
 
 
 async def bench_project(

@@ -5,7 +5,7 @@ import asyncio
 import logging
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from storage import contacts, conversations, db, inbox
 from storage.conversations import ConversationKey, ConversationState
 
 log = logging.getLogger(__name__)
+Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
 MAX_INCOMING = 4096  # longer texts are cut before anything else sees them
 _LABEL_DECORATION = re.compile(r"^[^\w]+", re.UNICODE)
 
@@ -47,31 +48,43 @@ class Dispatcher:
         self._clock = clock
         self._locks = _KeyedLocks()
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle ``incoming`` once and return what to show; [] for a duplicate update."""
+    async def handle(self, incoming: Incoming, deliver: Deliver | None = None) -> list[Reply]:
+        """Handle ``incoming`` once and return what to show; [] for a duplicate update.
+        ``deliver`` sends the replies before the person's next message is handled, so that
+        they arrive in the order of the messages."""
         incoming = _clean(incoming)
-        key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)
         async with self._locks.hold((incoming.channel, incoming.user_id)):
-            try:
-                return await self._handle_in_transaction(incoming, key)
-            except Exception as problem:
-                log.exception(
-                    "turn failed: channel=%s user=%s update=%s",
-                    incoming.channel, incoming.user_id, incoming.update_id,
-                )
-                await self._record_failure(incoming, problem)
-                return [Reply(self._texts("errors.internal"))]
+            replies = await self._turn(incoming)
+            if deliver is not None:
+                await deliver(incoming, replies)
+        return replies
 
-    async def _record_failure(self, incoming: Incoming, problem: Exception) -> None:
-        """A stored update that made the turn fail is not picked up again by the inbox
-        worker (no endless retry); a platform's re-delivery is still tried."""
-        if incoming.update_id is None:
-            return
-        async with self._sessionmaker.begin() as session:
-            await inbox.mark_failed(
-                session, incoming.channel, incoming.update_id, type(problem).__name__,
-                self._clock(),
-            )
+    async def _turn(self, incoming: Incoming) -> list[Reply]:
+        key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)
+        try:
+            return await self._handle_in_transaction(incoming, key)
+        except Exception as problem:
+            if not await self._record_failure(incoming, problem):
+                return []  # tried again later; the person hears of it only if it is given up
+            return [Reply(self._texts("errors.internal"))]
+
+    async def _record_failure(self, incoming: Incoming, problem: Exception) -> bool:
+        """Count the failed turn on its stored update: the inbox worker tries it again until
+        the third failure quarantines it (no endless retry). Returns True if it is given up,
+        at once for a message that was not stored (web chat, terminal)."""
+        reason = inbox.failure_reason(problem)
+        given_up = True
+        if incoming.update_id is not None:
+            async with self._sessionmaker.begin() as session:
+                given_up = await inbox.record_failure(
+                    session, incoming.channel, incoming.update_id, reason, self._clock()
+                )
+        log.warning(
+            "turn failed: channel=%s user=%s update=%s: %s; %s", incoming.channel,
+            incoming.user_id, incoming.update_id, reason,
+            "quarantined" if given_up else "to be tried again",
+        )
+        return given_up
 
     async def _handle_in_transaction(self, incoming: Incoming, key) -> list[Reply]:
         now = self._clock()

@@ -1,7 +1,11 @@
-"""The durable inbox: platform updates recorded so a re-delivered one is handled once."""
+"""The durable inbox: platform updates recorded so a re-delivered one is handled once. An
+update that cannot be read, or whose turn failed MAX_ATTEMPTS times, is quarantined: failed,
+with a short reason and without its payload, and never handled again."""
 
+import traceback
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -10,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
 
+MAX_ATTEMPTS = 3
+_OUR_CODE = str(Path(__file__).resolve().parents[1])
 # claim runs on every turn and store on every update: plain table statements built once
 _TABLE = InboxUpdate.__table__
 _CLAIM = (
@@ -18,6 +24,14 @@ _CLAIM = (
            _TABLE.c.update_id == bindparam("in_update_id"),
            _TABLE.c.status != "done")
     .values(status="done", handled_at=bindparam("now"), payload=None)
+)
+_QUARANTINE = (
+    update(_TABLE)
+    .where(_TABLE.c.channel == bindparam("in_channel"),
+           _TABLE.c.update_id == bindparam("in_update_id"),
+           _TABLE.c.status == "pending")
+    .values(status="failed", handled_at=bindparam("now"), payload=None,
+            error=bindparam("reason"))
 )
 
 
@@ -63,21 +77,54 @@ def _insert_or_skip(session: AsyncSession):
     return insert(_TABLE).on_conflict_do_nothing()
 
 
-async def mark_failed(
-    session: AsyncSession, channel: str, update_id: str, error: str, now: datetime
-) -> None:
-    """Record that handling failed, so the inbox worker does not retry it forever."""
+def failure_reason(problem: BaseException) -> str:
+    """A failure as the inbox and the logs keep it: the exception's type and the last place in
+    our code it passed, never its message (which can quote what a person wrote)."""
+    ours = [frame for frame in traceback.extract_tb(problem.__traceback__)
+            if frame.filename.startswith(_OUR_CODE) and "site-packages" not in frame.filename]
+    where = f" at {Path(ours[-1].filename).name}:{ours[-1].lineno}" if ours else ""
+    return type(problem).__name__ + where
+
+
+async def record_failure(
+    session: AsyncSession, channel: str, update_id: str, reason: str, now: datetime
+) -> bool:
+    """Count a failed turn of ``update_id``. A stored update stays pending, to be tried again,
+    until its MAX_ATTEMPTS-th failure quarantines it. One that was not stored (a channel that
+    hands messages straight to the dispatcher, e.g. the web chat) is failed at once; the
+    page's re-sending of it is tried again, as claim takes a failed row.
+
+    Returns:
+        True if the update is given up, False if it will be tried again.
+    """
     row = await _row(session, channel, update_id)
     if row is None:
-        session.add(
-            InboxUpdate(
-                channel=channel, update_id=update_id, status="failed", received_at=now,
-                error=error,
-            )
-        )
-    else:
-        row.status, row.error = "failed", error
+        row = InboxUpdate(channel=channel, update_id=update_id, status="failed",
+                          received_at=now, attempts=0)
+        session.add(row)
+    row.attempts += 1
+    row.error = reason
+    if row.status != "pending" or row.attempts >= MAX_ATTEMPTS:
+        row.status, row.payload, row.handled_at = "failed", None, now
     await session.flush()
+    return row.status == "failed"
+
+
+async def quarantine(
+    session: AsyncSession, channel: str, reasons: dict[str, str], now: datetime
+) -> None:
+    """Give up updates (update id → short reason) that cannot be read: failed, payload
+    dropped, so a re-delivery is not handled again. One not stored yet (a webhook body without
+    a usable id) is recorded failed, to be counted."""
+    await session.execute(_insert_or_skip(session), [
+        {"channel": channel, "update_id": update_id, "status": "failed", "payload": None,
+         "received_at": now, "handled_at": now, "error": reason}
+        for update_id, reason in reasons.items()
+    ])
+    await session.execute(_QUARANTINE, [
+        {"in_channel": channel, "in_update_id": update_id, "reason": reason, "now": now}
+        for update_id, reason in reasons.items()
+    ])
 
 
 async def pending(

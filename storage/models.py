@@ -91,11 +91,12 @@ class InboxUpdate(Base):
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))  # pending | done | failed
-    payload: Mapped[dict | None] = mapped_column(JSON)
+    payload: Mapped[dict | None] = mapped_column(JSON)  # dropped once done or failed
     user_id: Mapped[str | None] = mapped_column(String(64))  # the sender: erasure finds it
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed, never its content
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # failed turns
 
 
 class TrainingClass(Base):

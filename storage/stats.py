@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import agencies, registrations
-from storage.models import ClubMembership, ConsentEvent, Contact, Registration
+from storage.models import ClubMembership, ConsentEvent, Contact, InboxUpdate, Registration
 
 
 @dataclass(frozen=True)
@@ -88,4 +88,11 @@ async def consent_refusals(session: AsyncSession) -> int:
 async def unreachable_contacts(session: AsyncSession) -> int:
     return await session.scalar(
         select(func.count(Contact.id)).where(Contact.unreachable_at.is_not(None))
+    )
+
+
+async def failed_updates(session: AsyncSession) -> int:
+    """Messages the bot gave up on (unreadable, or their turn failed three times)."""
+    return await session.scalar(
+        select(func.count(InboxUpdate.id)).where(InboxUpdate.status == "failed")
     )

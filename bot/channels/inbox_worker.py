@@ -1,27 +1,32 @@
 """The part every channel shares: updates are stored in the durable inbox before the platform
 is told they arrived, then handled from the inbox — one person's updates in order (the
-dispatcher serialises them), different people's side by side. What was stored and not handled
-when the process stopped is handled at the next start."""
+dispatcher serialises them and the delivery of their replies), different people's side by
+side. What was stored and not handled when the process stopped is handled at the next start."""
 
 import asyncio
 import contextlib
+import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.wiring import Core
-from handlers.turn import Incoming, Reply
+from handlers.dispatcher import Deliver
+from handlers.turn import Incoming
 from storage import inbox
 
 log = logging.getLogger(__name__)
 
-ToIncoming = Callable[[dict], Awaitable[Incoming | None]]
+# Not a coroutine: nothing may come between taking an update and the person's turn in line
+ToIncoming = Callable[[dict], Incoming | None]
 UserOf = Callable[[dict], str | None]  # the sender of a raw update; None if it cannot tell
-Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
+BATCH = 200  # pending updates read at a time
 
 
 class InboxWorker:
     """Stores a channel's updates and handles them through the dispatcher."""
+
+    look_every = 5.0  # seconds between looks at the inbox when no update wakes the worker
 
     def __init__(self, core: Core, channel: str, to_incoming: ToIncoming, deliver: Deliver,
                  user_of: UserOf, parallel: int = 32):
@@ -52,6 +57,15 @@ class InboxWorker:
                                       self._user_of)
         self._wake.set()
 
+    async def unreadable_body(self, raw: bytes, reason: str) -> None:
+        """An authenticated webhook body with no update in it: recorded failed under a digest
+        of the body (so it is counted for the admins, once), never handled. The caller then
+        answers 200, so that the platform stops sending it."""
+        key = "body:" + hashlib.sha256(raw).hexdigest()[:40]
+        async with self.core.sessionmaker.begin() as session:
+            await inbox.quarantine(session, self.channel, {key: reason}, datetime.now(UTC))
+        self._log_quarantined({key: reason})
+
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name=f"{self.channel}-inbox")
 
@@ -68,29 +82,55 @@ class InboxWorker:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()  # before looking, so an update stored meanwhile is not missed
-            async with self.core.sessionmaker() as session:
-                rows = await inbox.pending(session, self.channel, limit=200,
-                                           skip=frozenset(self._in_flight))
-            for row in rows:
-                if row.id not in self._in_flight and not self._stopping:
-                    await self._slots.acquire()
-                    self._in_flight[row.id] = asyncio.create_task(
-                        self._handle(row.id, row.update_id, row.payload)
-                    )
-            with contextlib.suppress(TimeoutError):  # also look again now and then
-                await asyncio.wait_for(self._wake.wait(), timeout=5)
+            try:
+                ready, more = await self._take()
+            except Exception as problem:  # the database, most likely: look again later
+                log.warning("%s inbox not read: %s", self.channel, inbox.failure_reason(problem))
+                ready, more = [], False
+            for row_id, incoming in ready:
+                if self._stopping:
+                    break
+                await self._slots.acquire()
+                self._in_flight[row_id] = asyncio.create_task(self._handle(row_id, incoming))
+            if not more:
+                with contextlib.suppress(TimeoutError):  # also look again now and then
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.look_every)
 
-    async def _handle(self, row_id: int, update_id: str, data: dict) -> None:
+    async def _take(self) -> tuple[list[tuple[int, Incoming]], bool]:
+        """The next pending updates, oldest first, read by the adapter in one transaction that
+        quarantines those it cannot read and closes those the bot does not answer. Returns the
+        others (row id, incoming) and whether more may be pending."""
+        now = datetime.now(UTC)
+        ready: list[tuple[int, Incoming]] = []
+        unreadable: dict[str, str] = {}
+        async with self.core.sessionmaker.begin() as session:
+            rows = await inbox.pending(session, self.channel, limit=BATCH,
+                                       skip=frozenset(self._in_flight))
+            for row in rows:
+                try:
+                    incoming = self._to_incoming(row.payload)
+                except Exception as problem:  # a malformed update: trying again cannot help
+                    unreadable[row.update_id] = "unreadable: " + inbox.failure_reason(problem)
+                    continue
+                if incoming is None:  # a kind of update the bot does not answer
+                    await inbox.claim(session, self.channel, row.update_id, now)
+                else:
+                    ready.append((row.id, incoming))
+            if unreadable:
+                await inbox.quarantine(session, self.channel, unreadable, now)
+        self._log_quarantined(unreadable)
+        return ready, len(rows) == BATCH
+
+    async def _handle(self, row_id: int, incoming: Incoming) -> None:
         try:
-            incoming = await self._to_incoming(data)
-            if incoming is None:  # a kind of update the bot does not answer
-                async with self.core.sessionmaker.begin() as session:
-                    await inbox.claim(session, self.channel, update_id, datetime.now(UTC))
-                return
-            replies = await self.core.dispatcher.handle(incoming)
-            await self._deliver(incoming, replies)
-        except Exception:
-            log.exception("%s update %s could not be handled", self.channel, update_id)
+            await self.core.dispatcher.handle(incoming, self._deliver)
+        except Exception as problem:  # the turn is recorded; its replies could not be sent
+            log.warning("%s update %s: replies not delivered (%s)", self.channel,
+                        incoming.update_id, inbox.failure_reason(problem))
         finally:
             self._in_flight.pop(row_id, None)
             self._slots.release()
+
+    def _log_quarantined(self, reasons: dict[str, str]) -> None:
+        for update_id, reason in reasons.items():
+            log.warning("%s update %s quarantined: %s", self.channel, update_id, reason)

@@ -1,10 +1,17 @@
 """One sending limiter per platform: a global rate, a per-chat rate with a small burst, a slower
 rate for group chats, and pauses a platform asked for. Replies to people who are talking to the
 bot go first: while people are talking to it, bulk sends (reminders, broadcasts) may use only a
-share of the global rate; when nobody is, bulk may use all of it."""
+share of the global rate; when nobody is, bulk may use all of it.
+
+Waiters are served first come, first served: they queue (replies ahead of bulk sends), and each
+time slots free up, every waiter that may go then is let out in the order they came, so one
+chat's messages leave in the order they were sent and a chat that must wait holds up no other."""
 
 import asyncio
+import contextlib
+import math
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -40,6 +47,13 @@ class Limits:
     interactive_quiet: float = 2.0  # …until this many seconds after the last interactive send
 
 
+@dataclass(eq=False)
+class _Waiter:
+    chat_id: str
+    group: bool
+    ready: asyncio.Future
+
+
 @dataclass
 class Limiter:
     limits: Limits = field(default_factory=Limits)
@@ -47,17 +61,60 @@ class Limiter:
     _chats: dict = field(default_factory=dict)
     _paused_until: dict = field(default_factory=dict)
     _last_interactive: float = float("-inf")
+    _replies: deque = field(default_factory=deque)  # waiters, in the order they came
+    _bulk: deque = field(default_factory=deque)
+    _serving: asyncio.Task | None = None  # lets waiters out while there are any
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)  # a waiter came or left
 
     def __post_init__(self):
         rate, share = self.limits.per_second, self.limits.bulk_share
         # small bursts, so that no one-second window carries much more than the rate
         self._global = Bucket(rate, max(1.0, rate / 10))
-        self._bulk = Bucket(rate * share, max(1.0, rate * share / 10))
+        self._bulk_bucket = Bucket(rate * share, max(1.0, rate * share / 10))
 
     async def acquire(self, chat_id: str, *, bulk: bool = False, group: bool = False) -> None:
-        """Wait until a message to ``chat_id`` may go out."""
-        while (delay := self.delay(chat_id, bulk=bulk, group=group)) > 0:  # noqa: ASYNC110
-            await asyncio.sleep(delay)  # the wait is computed, not signalled
+        """Wait until a message to ``chat_id`` may go out, after those that came first."""
+        if not (self._replies or self._bulk) and self.delay(chat_id, bulk=bulk, group=group) == 0:
+            return  # nobody is waiting and a slot is free
+        waiter = _Waiter(chat_id, group, asyncio.get_running_loop().create_future())
+        (self._bulk if bulk else self._replies).append(waiter)
+        self._changed.set()
+        if self._serving is None or self._serving.done():
+            self._serving = asyncio.create_task(self._serve())
+        try:
+            await waiter.ready
+        except asyncio.CancelledError:
+            self._changed.set()  # the server drops it
+            raise
+
+    async def _serve(self) -> None:
+        while self._replies or self._bulk:
+            self._changed.clear()
+            soonest = self._let_out()
+            with contextlib.suppress(TimeoutError):  # the wait is computed, or a waiter came
+                await asyncio.wait_for(self._changed.wait(), soonest)
+
+    def _let_out(self) -> float:
+        """Let out, in the order they came, every waiter that may go now (replies first); a
+        chat whose first waiter must wait keeps its later ones waiting too. Returns the seconds
+        until the next one may go."""
+        held: set[str] = set()
+        soonest = math.inf
+        for line, bulk in ((self._replies, False), (self._bulk, True)):
+            for waiter in list(line):
+                if waiter.ready.done():  # cancelled
+                    line.remove(waiter)
+                    continue
+                if waiter.chat_id in held:
+                    continue
+                wait = self.delay(waiter.chat_id, bulk=bulk, group=waiter.group)
+                if wait == 0:
+                    line.remove(waiter)
+                    waiter.ready.set_result(None)  # wakes in this order
+                else:
+                    held.add(waiter.chat_id)
+                    soonest = min(soonest, wait)
+        return 0 if soonest == math.inf else soonest
 
     def delay(self, chat_id: str, *, bulk: bool = False, group: bool = False) -> float:
         """0 and a slot taken if a message may go now; else seconds to wait (nothing taken)."""
@@ -67,7 +124,7 @@ class Limiter:
             return paused
         buckets = [self._chat_bucket(chat_id, group), self._global]
         if bulk and now - self._last_interactive < self.limits.interactive_quiet:
-            buckets.append(self._bulk)
+            buckets.append(self._bulk_bucket)
         wait = max(bucket.wait(now) for bucket in buckets)
         if wait == 0:
             for bucket in buckets:

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import warnings
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.warnings import PTBUserWarning
 
 from bot.channels.base import (
     Rejected,
@@ -53,6 +55,7 @@ COMMANDS = {  # command (ASCII, as Telegram requires) → its Vietnamese descrip
     "help": "telegram.command_help",
 }
 WEBHOOK_PATH = "/telegram/webhook"
+POLL_SECONDS = 30
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -105,6 +108,7 @@ class TelegramChannel:
         self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies,
                                  user_of)
         self._poller: asyncio.Task | None = None
+        self._answering: set[asyncio.Task] = set()  # callback queries being answered
         self._phone_keyboard: set[str] = set()  # chats showing the share-phone keyboard
 
     # -- life cycle -------------------------------------------------------------------------
@@ -127,6 +131,7 @@ class TelegramChannel:
             self._poller.cancel()
             await asyncio.gather(self._poller, return_exceptions=True)
         await self.inbox.stop()
+        await asyncio.gather(*self._answering, return_exceptions=True)
         await self.bot.shutdown()
 
     async def _describe_bot(self) -> None:
@@ -142,14 +147,18 @@ class TelegramChannel:
         return [web.post(WEBHOOK_PATH, self.webhook)] if self.webhook_url else []
 
     async def webhook(self, request: web.Request) -> web.Response:
-        """Verify the secret before reading the body, store the update, answer 200 at once."""
+        """Verify the secret before reading the body, store the update, answer 200 at once
+        (also to a body that is no update: it is quarantined)."""
         if not carries_secret(request, SECRET_HEADER, self.secret):
             return web.Response(status=403)
         try:
             data = await request.json()
             update_id = str(int(data["update_id"]))
-        except (ValueError, KeyError, TypeError):
-            return web.Response(status=400)
+        except (ValueError, KeyError, TypeError) as problem:
+            # 200 all the same: Telegram would send it again and again
+            await self.inbox.unreadable_body(await request.read(),
+                                             f"no update: {type(problem).__name__}")
+            return web.Response(status=200)
         await self.inbox.store([(update_id, data)])
         return web.Response(status=200)
 
@@ -157,9 +166,7 @@ class TelegramChannel:
         offset, backoff = None, 1.0
         while True:
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=30, allowed_updates=ALLOWED_UPDATES
-                )
+                updates = await self._get_updates(offset)
                 backoff = 1.0
             except RetryAfter as flood:
                 await asyncio.sleep(_seconds(flood.retry_after))
@@ -169,14 +176,32 @@ class TelegramChannel:
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 60)
                 continue
-            if updates:
-                await self.inbox.store([(str(u.update_id), u.to_dict()) for u in updates])
-                offset = updates[-1].update_id + 1  # confirmed only now that they are stored
+            keyed = {u["update_id"]: u for u in updates
+                     if isinstance(u, dict) and isinstance(u.get("update_id"), int)}
+            if keyed:
+                await self.inbox.store([(str(key), update) for key, update in keyed.items()])
+                offset = max(keyed) + 1  # confirmed only now that they are stored
 
-    async def _to_incoming(self, data: dict) -> Incoming | None:
+    async def _get_updates(self, offset: int | None) -> list:
+        """getUpdates as Telegram sent them: PTB's own get_updates parses the batch, and one
+        update it cannot read fails the whole batch again and again (logging its content);
+        stored raw, that one is quarantined and the others are handled."""
+        params = {"offset": offset, "timeout": POLL_SECONDS, "allowed_updates": ALLOWED_UPDATES}
+        with warnings.catch_warnings():  # PTB would rather we called get_updates
+            warnings.simplefilter("ignore", PTBUserWarning)
+            updates = await self.bot.do_api_request(
+                "getUpdates", api_kwargs=params, read_timeout=POLL_SECONDS + 10
+            )
+        return updates if isinstance(updates, list) else []
+
+    def _to_incoming(self, data: dict) -> Incoming | None:
         update = Update.de_json(data, self.bot)
-        if update.callback_query is not None:  # stop the button's spinner whatever happens
-            await self._answer_callback(update.callback_query.id)
+        if update.callback_query is not None:
+            # stop the button's spinner whatever happens, beside the turn: awaiting it here
+            # would let the person's next update take its turn first
+            answering = asyncio.create_task(self._answer_callback(update.callback_query.id))
+            self._answering.add(answering)
+            answering.add_done_callback(self._answering.discard)
         return to_incoming(update)
 
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:

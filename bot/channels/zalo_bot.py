@@ -111,8 +111,7 @@ class ZaloBotChannel:
         secret = settings.zalo_bot_webhook_secret
         self.secret = secret.get_secret_value() if secret else None
         self.quota = MonthlyQuota(core, settings.zalo_bot_monthly_quota, clock)
-        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies,
-                                 user_of)
+        self.inbox = InboxWorker(core, CHANNEL, to_incoming, self._deliver_replies, user_of)
         self.http: aiohttp.ClientSession | None = None
         self._poller: asyncio.Task | None = None
 
@@ -170,8 +169,9 @@ class ZaloBotChannel:
             return web.Response(status=403)
         try:
             update = unwrap(await request.json())
-        except ValueError:
-            return web.Response(status=400)
+        except ValueError:  # 200 all the same: Zalo would send it again
+            await self.inbox.unreadable_body(await request.read(), "no update: not JSON")
+            return web.Response(status=200)
         key = update_key(update) if update is not None else None
         if key is not None:
             await self.inbox.store([(key, update)])
@@ -207,9 +207,6 @@ class ZaloBotChannel:
         keyed = [(key, u) for u in updates if isinstance(u, dict) and (key := update_key(u))]
         if keyed:
             await self.inbox.store(keyed)  # kept even if polling stops meanwhile
-
-    async def _to_incoming(self, update: dict) -> Incoming | None:
-        return to_incoming(update)
 
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:
         await self.send(incoming.chat_id, replies)

@@ -72,7 +72,8 @@ def user_of(event: dict) -> str | None:
 
 def event_key(event: dict) -> str:
     """The inbox key: the message id, else event name + timestamp + sender."""
-    msg_id = (event.get("message") or {}).get("msg_id")
+    message = event.get("message")
+    msg_id = message.get("msg_id") if isinstance(message, dict) else None  # a malformed one too
     if msg_id:
         return str(msg_id)[:64]
     who = _id(event.get("sender")) or _id(event.get("follower")) or event.get("user_id_by_app")
@@ -134,8 +135,7 @@ class ZaloOAChannel:
         self.secret_key = settings.zalo_oa_secret_key.get_secret_value()
         self.paid_max_priority = settings.zalo_oa_paid_max_priority
         self.tokens = OATokens(core, clock)
-        self.inbox = InboxWorker(core, CHANNEL, self._to_incoming, self._deliver_replies,
-                                 user_of)
+        self.inbox = InboxWorker(core, CHANNEL, to_incoming, self._deliver_replies, user_of)
         self.http: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -176,9 +176,6 @@ class ZaloOAChannel:
                   else "OA id")
         await self.inbox.store([(event_key(event), event)])
         return web.Response(status=200)
-
-    async def _to_incoming(self, event: dict) -> Incoming | None:
-        return to_incoming(event)
 
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:
         await self.send(incoming.chat_id, replies)

@@ -53,6 +53,7 @@ async def show(turn: Turn) -> list[Reply]:
         lines.append(t("admin.stats_signups_none"))
     lines.append(t("admin.stats_other", refusals=await stats.consent_refusals(session),
                    unreachable=await stats.unreachable_contacts(session)))
+    lines.append(t("admin.stats_failed_updates", count=await stats.failed_updates(session)))
     await audit(turn, "stats")
     return [Reply(Safe("\n".join(lines)), back(turn))]
 

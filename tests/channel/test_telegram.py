@@ -119,10 +119,10 @@ async def test_webhook_answers_before_a_slow_turn_finishes(tg, webhook_bot):
     started = asyncio.Event()
     original = webhook_bot.core.dispatcher.handle
 
-    async def slow(incoming):
+    async def slow(incoming, deliver=None):
         started.set()
         await release.wait()
-        return await original(incoming)
+        return await original(incoming, deliver)
 
     webhook_bot.core.dispatcher.handle = slow
     tg.user_sends_command(8, "start")

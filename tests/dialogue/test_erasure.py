@@ -76,7 +76,8 @@ async def ask_help_as_officer(person: FakeChat, sessionmaker, clock):
 
 
 async def leave_stuck_updates(sessionmaker, clock):
-    """One update still pending and one whose turn failed, both from the person."""
+    """One update still pending and one whose turn failed once (kept to be tried again), both
+    from the person."""
     async with sessionmaker.begin() as session:
         await inbox.store_pending(
             session, "telegram",
@@ -84,7 +85,7 @@ async def leave_stuck_updates(sessionmaker, clock):
              ("9002", telegram_update(9002, f"Tôi là {NAME}, số 0905 777 888"))],
             clock.now, user_of=user_of,
         )
-        await inbox.mark_failed(session, "telegram", "9002", "ValueError", clock.now)
+        await inbox.record_failure(session, "telegram", "9002", "ValueError", clock.now)
 
 
 def every_stored_text(sync_session) -> str:

@@ -643,6 +643,14 @@ class FakeTelegram(Watched):
         }
         return self._push_update("message", self._user_message(chat_id, contact=contact))
 
+    def push_raw_update(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Queue an update made of ``fields`` as given, with the next update_id: e.g. a
+        malformed one such as ``{"message": "hello"}``, which no client would send."""
+        update = {"update_id": next(self._update_ids), **fields}
+        self._updates.append(update)
+        self._notify()
+        return _copy(update)
+
     # ----------------------------------------------------------------- what the bot did
 
     def sent(self, chat_id: int | None = None) -> list[dict[str, Any]]:

@@ -1,6 +1,8 @@
 """The sending limiter: the platform's rates, bursts, pauses, and interactive replies first."""
 
-from bot.channels.limiter import Limiter
+import asyncio
+
+from bot.channels.limiter import Limiter, Limits
 
 
 class Clock:
@@ -85,3 +87,42 @@ def test_bulk_uses_the_whole_rate_when_nobody_is_talking():
         if limiter.delay(f"bulk{tick}", bulk=True) == 0:
             sent += 1
     assert sent >= 0.95 * 30 * 10
+
+
+async def served_in_order(limiter, chats, stagger=0.003):
+    """Start one waiter per entry of ``chats``, ``stagger`` seconds apart; the order in which
+    the limiter let them out."""
+    served: list[int] = []
+
+    async def wait(index, chat):
+        await asyncio.sleep(index * stagger)
+        await limiter.acquire(chat)
+        served.append(index)
+
+    await asyncio.gather(*(wait(i, chat) for i, chat in enumerate(chats)))
+    return served
+
+
+async def test_one_chat_is_served_first_come_first_served():
+    limiter = Limiter(Limits(per_chat_per_second=40, per_chat_burst=1))
+    assert await served_in_order(limiter, ["7"] * 12) == list(range(12))
+
+
+async def test_all_chats_share_the_global_rate_first_come_first_served():
+    limiter = Limiter(Limits(per_second=40))
+    assert await served_in_order(limiter, [str(n) for n in range(16)]) == list(range(16))
+
+
+async def test_a_reply_is_not_queued_behind_a_broadcast():
+    limiter = Limiter(Limits(per_second=20))
+    served: list[str] = []
+
+    async def send(chat, bulk):
+        await limiter.acquire(chat, bulk=bulk)
+        served.append(chat)
+
+    bulk = [asyncio.create_task(send(f"b{n}", True)) for n in range(10)]
+    await asyncio.sleep(0.01)
+    await send("person", False)
+    await asyncio.gather(*bulk)
+    assert served.index("person") <= 3  # at most the burst and the one bulk send at the head

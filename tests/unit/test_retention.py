@@ -28,7 +28,7 @@ async def leave_updates_and_messages(sessionmaker, now):
     async with sessionmaker.begin() as session:
         await inbox.store_pending(session, "telegram", [("1", {"text": "Hoa"}),
                                                         ("2", {"text": "Hoa"})], now)
-        await inbox.mark_failed(session, "telegram", "2", "ValueError", now)
+        await inbox.quarantine(session, "telegram", {"2": "ValueError"}, now)
         for key in ("sent", "failed", "queued"):
             await outbox.enqueue(session, dedupe_key=key, channel="telegram", chat_id="7",
                                  contact_id=None, text="Chào", buttons=[], now=now)
