@@ -109,7 +109,7 @@ def resolve_typed_choice(incoming: Incoming, state: ConversationState) -> Incomi
     for label, payload in state.menu:
         if fold(_LABEL_DECORATION.sub("", label)) == typed:
             return replace(incoming, payload=payload)
-    if state.menu_numbered and typed.isdigit() and 1 <= int(typed) <= len(state.menu):
+    if state.menu_numbered and typed.isdecimal() and 1 <= int(typed) <= len(state.menu):
         return replace(incoming, payload=state.menu[int(typed) - 1][1])
     return incoming
 

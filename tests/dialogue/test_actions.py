@@ -7,7 +7,13 @@ from sqlalchemy import select
 
 from storage import consents
 from storage.models import Admin, Broadcast, ClubMembership, Contact, Registration
-from tests.dialogue.helpers import add_session, fill_enterprise, register, valid_tax_code
+from tests.dialogue.helpers import (
+    add_admin,
+    add_session,
+    fill_enterprise,
+    register,
+    valid_tax_code,
+)
 from tests.dialogue.test_agencies_and_reminders import link, new_code
 from tests.dialogue.test_clubs_and_privacy import join_club
 from tests.fakes.chat import FakeChat
@@ -114,12 +120,7 @@ async def test_only_an_officer_of_the_agency_can_unlink_it(dispatcher, sessionma
 
 async def test_removing_an_admin_asks_naming_them_first(dispatcher, sessionmaker):
     admin = FakeChat(dispatcher, "admin")
-    await admin.send("/admin")
-    await admin.press("Quản trị viên")
-    await admin.press("Thêm quản trị viên")
-    await admin.send("telegram:555")
-    await admin.press("Xác nhận")
-    await admin.press("Xóa telegram:555")
+    await add_admin(admin)  # and asks to remove them
     assert "telegram:555" in admin.text() and "?" in admin.text()
     async with sessionmaker() as session:
         assert await session.scalar(select(Admin.admin_id)) == "telegram:555"
@@ -141,3 +142,11 @@ async def test_stopping_a_broadcast_asks_naming_it_first(dispatcher, sessionmake
         assert (await session.get(Broadcast, 1)).status == "sending"
     await admin.press("Có, dừng")
     assert "Đã dừng thông báo #1" in admin.text()
+
+
+@pytest.mark.parametrize("typed", ["¹", "²", "٣"])  # str.isdigit() says yes, int() says no
+async def test_a_digit_int_cannot_read_typed_at_a_numbered_menu_is_no_crash(dispatcher, typed):
+    person = FakeChat(dispatcher, "z1", channel="zalo_bot")
+    await person.send("/menu")
+    await person.send(typed)
+    assert "hệ thống vừa gặp sự cố" not in person.text()

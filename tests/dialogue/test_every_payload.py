@@ -9,7 +9,7 @@ from handlers.action_base import REGISTRY
 from handlers.calendar import WorkCalendar
 from handlers.reminders import Planner
 from storage.models import OutboxMessage
-from tests.dialogue.helpers import add_session, fill_enterprise
+from tests.dialogue.helpers import add_admin, add_session, fill_enterprise
 from tests.dialogue.test_agencies_and_reminders import link, local, new_code, new_deadline
 from tests.dialogue.test_clubs_and_privacy import join_club
 from tests.fakes.chat import FakeChat
@@ -104,12 +104,7 @@ async def walk_as_an_admin(dispatcher):
         await admin.send("/admin")
         await admin.press("Quản lý lớp")
         await admin.press(label)
-    await admin.send("/admin")
-    await admin.press("Quản trị viên")
-    await admin.press("Thêm quản trị viên")
-    await admin.send("telegram:555")
-    await admin.press("Xác nhận")
-    await admin.press("Xóa telegram:555")
+    await add_admin(admin)  # and asks to remove them
     await admin.send("/admin")
     await admin.press("Hạn báo cáo")
     for label in ("Sửa hạn #1", "Đánh dấu đã báo cáo (hạn #2)", "Tạo mã liên kết"):
