@@ -16,7 +16,7 @@ prefix wins, so ``myreg:x:5`` is CancelRegistration(5), not MyRegistrations with
 import re
 import types
 from dataclasses import fields
-from functools import cache
+from functools import cache, lru_cache
 from typing import ClassVar, Literal, NewType, Union, get_args, get_origin, get_type_hints
 
 from handlers.turn import is_payload
@@ -43,16 +43,21 @@ class Action:
         REGISTRY[prefix] = cls
 
     def pack(self) -> str:
-        values = [getattr(self, f.name) for f in fields(self)]
-        while values and values[-1] is None:
-            values.pop()
-        parts = [v.pack() if isinstance(v, Action) else str(v) for v in values]
-        payload = ":".join([self.prefix, *parts])
-        if not is_payload(payload):
-            raise ValueError(f"payload must be 1-64 ASCII bytes: {payload!r}")
-        if parse(payload) != self:
-            raise ValueError(f"payload would not read back as {self!r}: {payload!r}")
-        return payload
+        return _packed(self)
+
+
+@lru_cache(maxsize=4096)  # menus show the same actions turn after turn
+def _packed(action: Action) -> str:
+    values = [getattr(action, f.name) for f in fields(action)]
+    while values and values[-1] is None:
+        values.pop()
+    parts = [v.pack() if isinstance(v, Action) else str(v) for v in values]
+    payload = ":".join([action.prefix, *parts])
+    if not is_payload(payload):
+        raise ValueError(f"payload must be 1-64 ASCII bytes: {payload!r}")
+    if parse(payload) != action:
+        raise ValueError(f"payload would not read back as {action!r}: {payload!r}")
+    return payload
 
 
 class FormAction(Action):

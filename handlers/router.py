@@ -60,8 +60,8 @@ class Router:
             return await self._run(turn, form, action) if action else await self.stale(turn)
         if command is not None:
             target = self.commands.get(command, self.unknown_command)
-            if isinstance(target, Action):
-                return await self._follow(turn, target)
+            if isinstance(target, Action):  # typed, not pressed: the incoming stays as it is
+                return await self._run(turn, form, target)
             return await target(turn)
         if form is not None:
             return await runner.handle(turn, form)

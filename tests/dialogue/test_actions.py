@@ -150,3 +150,10 @@ async def test_a_digit_int_cannot_read_typed_at_a_numbered_menu_is_no_crash(disp
     await person.send("/menu")
     await person.send(typed)
     assert "hệ thống vừa gặp sự cố" not in person.text()
+
+
+async def test_a_typed_command_is_not_taken_for_a_pressed_button(chat):
+    await chat.send("/menu")
+    assert chat.replies[-1].replace is False  # a new message, not an edit of an older one
+    await chat.press("Giới thiệu kế hoạch")
+    assert chat.replies[-1].replace is True
