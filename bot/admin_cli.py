@@ -8,6 +8,7 @@ from bot.channels.text import plain, render
 from bot.offline_turn import one_turn
 from bot.settings import Settings
 from bot.wiring import build_core, migrate
+from handlers.actions import Export, Stats
 from handlers.admin.people import parse_admin_id
 from handlers.context import BotConfig
 from handlers.dispatcher import utcnow
@@ -40,9 +41,9 @@ async def _run(settings: Settings, args) -> int:
     core = build_core(settings)
     try:
         if args.action == "stats":
-            print("\n\n".join(render(await as_operator(core, "adm:stats"))))
+            print("\n\n".join(render(await as_operator(core, Stats().pack()))))
         elif args.action == "export":
-            replies = await as_operator(core, "adm:export")
+            replies = await as_operator(core, Export().pack())
             args.out.write_bytes(replies[0].document.content)
             print(plain(replies[0].text))
         elif args.action == "add-admin":

@@ -4,6 +4,7 @@ Nothing here imports a platform SDK, aiohttp or `bot`: adapters turn platform up
 `handlers.turn.Incoming` and render `handlers.turn.Reply`.
 """
 
+from handlers import actions as a
 from handlers import (
     admin,
     agencies,
@@ -18,16 +19,16 @@ from handlers import (
 from handlers.forms.spec import FormSpec
 from handlers.router import Router
 
-# `/start <payload>` links printed as QR codes on posters and letters.
+# `/start <value>` links printed as QR codes on posters and letters.
 DEEP_LINKS = {
-    "lop1": "reg:lop1",
-    "lop2": "reg:lop2",
-    "lop3": "reg:lop3",
-    "clb-dhqn": "club:dhqn",
-    "clb-cdqn": "club:cdqn",
+    "lop1": a.Register("lop1"),
+    "lop2": a.Register("lop2"),
+    "lop3": a.Register("lop3"),
+    "clb-dhqn": a.Club("dhqn"),
+    "clb-cdqn": a.Club("cdqn"),
 }
 # `/start lk-<code>`: the link an admin gives an agency's officer
-DEEP_LINK_PREFIXES = {"lk-": "link:"}
+DEEP_LINK_PREFIXES = {"lk-": a.LinkAgency}
 
 FORMS = (
     registration.ENTERPRISE_FORM,
@@ -39,45 +40,61 @@ FORMS = (
     *admin.FORMS,
 )
 
+# Every action a button carries → its handler (form actions go to the running form; admin
+# actions come guarded from handlers/admin).
+ACTIONS = {
+    a.Menu: menu.show_menu,
+    a.HowToAsk: menu.how_to_ask,
+    a.Plan: plan_info.sections,
+    a.Register: registration.start,
+    a.Club: clubs.start,
+    a.Consent: consent.on_answer,
+    a.MyRegistrations: my_registrations.show,
+    a.ChangeAttendees: my_registrations.change_attendees,
+    a.EditRegistration: my_registrations.edit,
+    a.CancelRegistration: my_registrations.ask_cancel,
+    a.ConfirmCancelRegistration: my_registrations.cancel,
+    a.EditMembership: my_registrations.edit_membership,
+    a.LeaveClub: my_registrations.ask_leave,
+    a.ConfirmLeaveClub: my_registrations.leave,
+    a.KeepRegistration: my_registrations.keep,
+    a.MyData: privacy.show,
+    a.Withdraw: privacy.withdraw,
+    a.ConfirmWithdraw: privacy.confirm_withdraw,
+    a.Erase: privacy.erase,
+    a.ConfirmErase: privacy.confirm_erase,
+    a.KeepData: privacy.keep,
+    a.Policy: consent.show_policy,
+    a.Agency: agencies.show,
+    a.LinkAgency: agencies.start_link,
+    a.Acknowledge: agencies.acknowledge,
+    a.AskHelp: agencies.ask_help,
+    a.Unlink: agencies.unlink,
+    a.ConfirmUnlink: agencies.confirm_unlink,
+    a.KeepLinked: agencies.keep_linked,
+    **admin.ROUTES,
+}
+
 
 def build_router(extra_forms: tuple[FormSpec, ...] = ()) -> Router:
     """The route table of the bot; ``extra_forms`` lets tests run the runner on test specs."""
     return Router(
-        payloads={
-            "menu": menu.show_menu,
-            "qa": menu.how_to_ask,
-            "plan": plan_info.sections,
-            "reg": registration.start,
-            "club": clubs.start,
-            "cs": consent.on_answer,
-            "agency": agencies.show,
-            "link": agencies.show,
-            "ack": agencies.show,
-            "help": agencies.show,
-            "unlink": agencies.show,
-            "myreg": my_registrations.show,
-            "mydata": privacy.show,
-            "wd": privacy.withdraw,
-            "erase": privacy.erase,
-            "keepdata": privacy.keep,
-            "policy": consent.show_policy,
-            "adm": admin.route,
-        },
+        actions=ACTIONS,
         commands={
             "start": menu.welcome,
-            "menu": menu.show_menu,
+            "menu": a.Menu(),
             "help": menu.show_help,
             "trogiup": menu.show_help,
-            "dangky": registration.start,
-            "caulacbo": clubs.start,
-            "dangkycuatoi": my_registrations.show,
-            "dulieucuatoi": privacy.show,
-            "suathongtin": my_registrations.show,
-            "rutlai": privacy.withdraw,
-            "xoadulieu": privacy.erase,
-            "chinhsach": consent.show_policy,
-            "hanbaocao": agencies.show,
-            "admin": admin.route,
+            "dangky": a.Register(),
+            "caulacbo": a.Club(),
+            "dangkycuatoi": a.MyRegistrations(),
+            "dulieucuatoi": a.MyData(),
+            "suathongtin": a.MyRegistrations(),
+            "rutlai": a.Withdraw(),
+            "xoadulieu": a.Erase(),
+            "chinhsach": a.Policy(),
+            "hanbaocao": a.Agency(),
+            "admin": a.AdminMenu(),
         },
         deep_links=DEEP_LINKS,
         deep_link_prefixes=DEEP_LINK_PREFIXES,

@@ -1,16 +1,13 @@
 """Agencies' officers: link an account with a one-time code, see the unit's deadlines,
-acknowledge a report, ask for help, unlink.
+acknowledge a report, ask for help, unlink (asked first). Everything but linking is checked
+against the officers of the agency named in the action."""
 
-Payloads: ``agency``, ``link`` / ``link:<code>``, ``ack:<deadline>:<agency>``,
-``help:<deadline>:<agency>``, ``unlink:<agency>`` → ``unlink:<agency>:yes``, ``unlink:keep``.
-"""
-
+from handlers import actions as a
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
 from handlers.menu import main_menu
 from handlers.reminders import notify_admins
-from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import agencies, contacts, outbox
@@ -57,16 +54,6 @@ LINK_FORM = FormSpec(
 
 
 async def show(turn: Turn) -> list[Reply]:
-    payload = turn.incoming.payload or "agency"
-    name, _, rest = payload.partition(":")
-    if name == "link":
-        return await start_link(turn, rest)
-    if name == "ack":
-        return await acknowledge(turn, rest)
-    if name == "help":
-        return await ask_help(turn, rest)
-    if name == "unlink":
-        return await unlink(turn, rest)
     return await overview(turn)
 
 
@@ -74,8 +61,8 @@ async def overview(turn: Turn) -> list[Reply]:
     t = turn.t
     linked = await agencies.agencies_of(turn.session, turn.contact.id)
     if not linked:
-        buttons = rows(Button(t("agency.enter_code"), "link"),
-                       Button(t("menu.back_to_menu"), "menu"))
+        buttons = rows(Button(t("agency.enter_code"), a.LinkAgency().pack()),
+                       Button(t("menu.back_to_menu"), a.Menu().pack()))
         return [Reply(t("agency.not_linked"), buttons)]
     lines, buttons = [t("agency.title")], []
     today = turn.now.astimezone(turn.config.tz).date()
@@ -97,19 +84,20 @@ async def overview(turn: Turn) -> list[Reply]:
             lines.append(t(key, title=deadline.title, due=due))
             buttons += [
                 Button(t("agency.report_sent", agency=agency.short_name),
-                       f"ack:{deadline.id}:{agency.id}"),
+                       a.Acknowledge(deadline.id, agency.id).pack()),
                 Button(t("agency.need_help", agency=agency.short_name),
-                       f"help:{deadline.id}:{agency.id}"),
+                       a.AskHelp(deadline.id, agency.id).pack()),
             ]
         if not shown:
             lines.append(t("agency.no_deadlines"))
         buttons.append(Button(t("agency.unlink", agency=agency.short_name),
-                              f"unlink:{agency.id}"))
-    buttons.append(Button(t("menu.back_to_menu"), "menu"))
+                              a.Unlink(agency.id).pack()))
+    buttons.append(Button(t("menu.back_to_menu"), a.Menu().pack()))
     return [Reply(Safe("\n".join(lines)), rows(*buttons))]
 
 
-async def start_link(turn: Turn, code: str) -> list[Reply]:
+async def start_link(turn: Turn) -> list[Reply]:
+    code = turn.action.code
     if not code:
         return await runner.start(turn, LINK_FORM)
     try:
@@ -120,20 +108,26 @@ async def start_link(turn: Turn, code: str) -> list[Reply]:
     return await runner.start(turn, LINK_FORM, {"code": code})
 
 
-async def _officer_target(turn: Turn, rest: str):
-    deadline_id, _, agency_id = rest.partition(":")
-    number = whole_number(deadline_id)
-    deadline = await agencies.get_deadline(turn.session, number) if number is not None else None
-    agency = await agencies.get(turn.session, agency_id)
-    if deadline is None or agency is None or \
-            turn.contact.id not in await agencies.officers(turn.session, agency.id):
+async def _officer_target(turn: Turn):
+    """The deadline and agency of an Acknowledge/AskHelp action, if the person is an officer of
+    that agency; else (None, None)."""
+    deadline = await agencies.get_deadline(turn.session, turn.action.deadline)
+    agency = await _own_agency(turn, turn.action.agency)
+    if deadline is None or agency is None:
         return None, None
     return deadline, agency
 
 
-async def acknowledge(turn: Turn, rest: str) -> list[Reply]:
+async def _own_agency(turn: Turn, agency_id: str):
+    agency = await agencies.get(turn.session, agency_id)
+    if agency is None or turn.contact.id not in await agencies.officers(turn.session, agency.id):
+        return None
+    return agency
+
+
+async def acknowledge(turn: Turn) -> list[Reply]:
     t = turn.t
-    deadline, agency = await _officer_target(turn, rest)
+    deadline, agency = await _officer_target(turn)
     if deadline is None:
         return [Reply(t("agency.not_officer")), main_menu(turn)]
     fresh = await agencies.acknowledge(turn.session, deadline.id, agency.id, turn.now,
@@ -157,9 +151,9 @@ async def acknowledge(turn: Turn, rest: str) -> list[Reply]:
                     time=turn.local(done.at))), main_menu(turn)]
 
 
-async def ask_help(turn: Turn, rest: str) -> list[Reply]:
+async def ask_help(turn: Turn) -> list[Reply]:
     t = turn.t
-    deadline, agency = await _officer_target(turn, rest)
+    deadline, agency = await _officer_target(turn)
     if deadline is None:
         return [Reply(t("agency.not_officer")), main_menu(turn)]
     text = t("agency.help_to_admin", agency=agency.name, title=deadline.title,
@@ -172,17 +166,23 @@ async def ask_help(turn: Turn, rest: str) -> list[Reply]:
     return [Reply(t("agency.help_sent")), main_menu(turn)]
 
 
-async def unlink(turn: Turn, rest: str) -> list[Reply]:
+async def unlink(turn: Turn) -> list[Reply]:
     t = turn.t
-    agency_id, _, answer = rest.partition(":")
-    if agency_id == "keep":
-        return [Reply(t("agency.kept")), main_menu(turn)]
-    agency = await agencies.get(turn.session, agency_id)
+    agency = await _own_agency(turn, turn.action.agency)
     if agency is None:
         return [Reply(t("agency.not_officer")), main_menu(turn)]
-    if answer != "yes":
-        confirm = rows(Button(t("agency.yes_unlink"), f"unlink:{agency.id}:yes"),
-                       Button(t("agency.keep"), "unlink:keep"))
-        return [Reply(t("agency.confirm_unlink", agency=agency.name), confirm)]
+    confirm = rows(Button(t("agency.yes_unlink"), a.ConfirmUnlink(agency.id).pack()),
+                   Button(t("agency.keep"), a.KeepLinked().pack()))
+    return [Reply(t("agency.confirm_unlink", agency=agency.name), confirm)]
+
+
+async def confirm_unlink(turn: Turn) -> list[Reply]:
+    agency = await _own_agency(turn, turn.action.agency)
+    if agency is None:
+        return [Reply(turn.t("agency.not_officer")), main_menu(turn)]
     await agencies.unlink(turn.session, agency.id, turn.contact.id, turn.now)
-    return [Reply(t("agency.unlinked", agency=agency.name)), main_menu(turn)]
+    return [Reply(turn.t("agency.unlinked", agency=agency.name)), main_menu(turn)]
+
+
+async def keep_linked(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("agency.kept")), main_menu(turn)]

@@ -64,14 +64,14 @@ CLUB_EDIT_FORM = FormSpec(
 
 
 async def start(turn: Turn) -> list[Reply]:
-    """`club` or `club:<school>` (deep links clb-dhqn, clb-cdqn)."""
-    payload = turn.incoming.payload or "club"
-    blocked = await consent.gate(turn, then=payload)
+    """`Club()` or `Club(school)` (deep links clb-dhqn, clb-cdqn)."""
+    blocked = await consent.gate(turn, then=turn.action)
     about = [] if turn.state.scratch.pop("after_consent", False) else [
         Reply(turn.t("club.about"))
     ]
     if blocked:
         return [*about, *blocked]
-    _, _, school = payload.partition(":")
-    answers = {"school": school} if choice_name("schools", school) != school else None
+    school = turn.action.school
+    answers = {"school": school} if school and choice_name("schools", school) != school \
+        else None
     return [*about, *await runner.start(turn, CLUB_FORM, answers)]

@@ -2,17 +2,19 @@
 
 import hashlib
 
+from handlers import actions as a
 from handlers import organisation
 from handlers.context import Turn
-from handlers.menu import main_menu
+from handlers.menu import main_menu, stale_button
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import consents
 
 VERSION = "2026.1"  # bump whenever messages/vi/privacy.yaml's notice changes
 REQUIRED, OPTIONAL = "registration", "news"
-# where a granted consent may continue to (a payload prefix), so a crafted payload cannot jump
-CONTINUATIONS = ("reg", "club")
+# where a granted consent may continue to, so a crafted payload cannot jump elsewhere
+CONTINUATIONS = (a.Register, a.Club)
+GRANTED = {"r": [REQUIRED], "a": [REQUIRED, OPTIONAL], "n": []}
 
 
 async def notice(turn: Turn) -> Safe:
@@ -27,28 +29,30 @@ async def notice(turn: Turn) -> Safe:
     )
 
 
-async def gate(turn: Turn, then: str) -> list[Reply] | None:
+async def gate(turn: Turn, then: a.Action) -> list[Reply] | None:
     """None when the person already agreed to the required purpose; otherwise the notice and
-    its buttons, after which the turn continues with the payload ``then``."""
+    its buttons, after which the turn continues with the action ``then``."""
     if REQUIRED in await consents.granted(turn.session, turn.contact.id):
         return None
     t, text = turn.t, await notice(turn)
     turn.state.scratch["consent_sha256"] = _sha256(text)
     buttons = rows(
-        Button(t("privacy.agree_required"), f"cs:r:{then}"),
-        Button(t("privacy.agree_all"), f"cs:a:{then}"),
-        Button(t("privacy.refuse"), "cs:n"),
+        Button(t("privacy.agree_required"), a.Consent("r", then).pack()),
+        Button(t("privacy.agree_all"), a.Consent("a", then).pack()),
+        Button(t("privacy.refuse"), a.Consent("n").pack()),
     )
     return [Reply(text, buttons)]
 
 
 async def on_answer(turn: Turn) -> list[Reply]:
-    """`cs:r:<then>` required only, `cs:a:<then>` both purposes, `cs:n` refuse."""
-    _, choice, *rest = turn.incoming.payload.split(":", 2)
-    then = rest[0] if rest else ""
-    granted = {"r": [REQUIRED], "a": [REQUIRED, OPTIONAL]}.get(choice, [])
+    """The answer to the notice the gate showed; without a notice waiting for its answer it is
+    a stale button (a refusal must not undo a consent given long ago)."""
+    text_sha = turn.state.scratch.pop("consent_sha256", None)
+    if text_sha is None:
+        return await stale_button(turn)
+    answer, then = turn.action.answer, turn.action.then
+    granted = GRANTED[answer]
     refused = sorted({REQUIRED, OPTIONAL} - set(granted))
-    text_sha = turn.state.scratch.pop("consent_sha256", None) or _sha256(await notice(turn))
     await consents.record(
         turn.session, turn.contact.id, "grant" if granted else "refuse", granted, refused,
         VERSION, text_sha, turn.incoming.channel, turn.incoming.update_id, turn.now,
@@ -57,7 +61,7 @@ async def on_answer(turn: Turn) -> list[Reply]:
         reach = await organisation.reach(turn)
         return [Reply(turn.t("privacy.refused", reach=reach)), main_menu(turn)]
     thanks = Reply(turn.t("privacy.thanks", time=turn.local(turn.now)))
-    if then.split(":", 1)[0] not in CONTINUATIONS:
+    if not isinstance(then, CONTINUATIONS):
         return [thanks, main_menu(turn)]
     turn.state.scratch["after_consent"] = True  # the flow already introduced itself
     return [thanks, *await turn.goto(then)]

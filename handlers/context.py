@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.actions import Action
 from handlers.turn import Incoming
 from messages.loader import Texts
 from storage.contacts import ContactRef
@@ -33,7 +34,9 @@ class Turn:
         now: the turn's time (aware, UTC), from the dispatcher's clock.
         contact: the person's contact row.
         config: settings the dialogue needs.
-        goto: continue the turn as if the button ``payload`` had been pressed (set by the router).
+        action: the parsed button the person pressed (or a command stands for), else None.
+        goto: continue the turn as if the button of ``action`` had been pressed (set by the
+            router).
     """
 
     incoming: Incoming
@@ -43,7 +46,8 @@ class Turn:
     now: datetime
     contact: ContactRef
     config: BotConfig
-    goto: Callable[[str], Awaitable[list]] | None = None
+    action: Action | None = None
+    goto: Callable[[Action], Awaitable[list]] | None = None
 
     @property
     def t(self) -> Texts:

@@ -2,6 +2,7 @@
 
 from dataclasses import replace
 
+from handlers import actions as a
 from handlers import organisation
 from handlers.context import Turn
 from handlers.textnorm import fold
@@ -17,13 +18,13 @@ GREETINGS = frozenset(
 def main_menu(turn: Turn) -> Reply:
     t = turn.t
     buttons = rows(
-        Button(t("menu.plan"), "plan"),
-        Button(t("menu.register_class"), "reg"),
-        Button(t("menu.club"), "club"),
-        Button(t("menu.agency"), "agency"),
-        Button(t("menu.qa"), "qa"),
-        Button(t("menu.my_data"), "mydata"),
-        Button(t("menu.now"), "plan:current"),  # last: the numbers people know stay the same
+        Button(t("menu.plan"), a.Plan().pack()),
+        Button(t("menu.register_class"), a.Register().pack()),
+        Button(t("menu.club"), a.Club().pack()),
+        Button(t("menu.agency"), a.Agency().pack()),
+        Button(t("menu.qa"), a.HowToAsk().pack()),
+        Button(t("menu.my_data"), a.MyData().pack()),
+        Button(t("menu.now"), a.Plan("current").pack()),  # last: numbers people know stay
     )
     return Reply(t("menu.choose"), buttons)
 
@@ -43,7 +44,8 @@ async def show_help(turn: Turn) -> list[Reply]:
 
 
 async def how_to_ask(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("menu.qa_intro"), rows(Button(turn.t("menu.back_to_menu"), "menu")))]
+    back = Button(turn.t("menu.back_to_menu"), a.Menu().pack())
+    return [Reply(turn.t("menu.qa_intro"), rows(back))]
 
 
 async def stale_button(turn: Turn) -> list[Reply]:

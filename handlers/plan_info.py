@@ -3,6 +3,7 @@ answer rests on sentences of the article) or from data an admin entered (schedul
 
 from functools import cache
 
+from handlers import actions as a
 from handlers import organisation, plan_dates
 from handlers.context import Turn
 from handlers.menu import is_greeting, main_menu, welcome
@@ -23,9 +24,9 @@ def knowledge() -> tuple[Plan, QaIndex]:
 
 
 async def sections(turn: Turn) -> list[Reply]:
-    """`plan`: the sections as buttons; `plan:<id>`: one section."""
+    """`Plan()`: the sections as buttons; `Plan(section)`: one section."""
     plan, _ = knowledge()
-    _, _, section_id = (turn.incoming.payload or "plan").partition(":")
+    section_id = turn.action.section
     if section_id:
         section = next((s for s in plan.sections if s.id == section_id), None)
         return await answer(turn, section) if section else await sections_menu(turn)
@@ -34,8 +35,8 @@ async def sections(turn: Turn) -> list[Reply]:
 
 async def sections_menu(turn: Turn) -> list[Reply]:
     plan, _ = knowledge()
-    buttons = [Button(s.title, f"plan:{s.id}") for s in plan.sections]
-    buttons.append(Button(turn.t("menu.back_to_menu"), "menu"))
+    buttons = [Button(s.title, a.Plan(s.id).pack()) for s in plan.sections]
+    buttons.append(Button(turn.t("menu.back_to_menu"), a.Menu().pack()))
     return [Reply(turn.t("plan.sections_title"), rows(*buttons, per_row=2),
                   replace=turn.incoming.payload is not None)]
 
@@ -52,7 +53,7 @@ async def answer(turn: Turn, section: Section, extra: list[Button] = ()) -> list
     buttons = [Button(step.label, step.payload) for step in section.next]
     if facts and section.id != "current":
         parts.append(turn.t("plan.now_note"))
-        buttons.insert(len(buttons) - 1, Button(turn.t("menu.now"), "plan:current"))
+        buttons.insert(len(buttons) - 1, Button(turn.t("menu.now"), a.Plan("current").pack()))
     return [Reply(Safe("\n\n".join(parts)), rows(*buttons, per_row=1))] + (
         [Reply(turn.t("plan.did_you_mean"), rows(*extra))] if extra else []
     )
@@ -110,7 +111,7 @@ async def free_text(turn: Turn) -> list[Reply]:
     match = index.match(text)
     if match.kind == "intent":
         intent = next(i for i in plan.intents if i.id == match.id)
-        return await turn.goto(intent.payload)
+        return await turn.goto(a.parse(intent.payload))
     if match.kind == "section":
         return await answer(turn, plan.section(match.id), _alternatives(plan, match))
     return await fallback(turn)
@@ -119,7 +120,7 @@ async def free_text(turn: Turn) -> list[Reply]:
 def _alternatives(plan: Plan, match: QaMatch) -> list[Button]:
     if match.confident:
         return []
-    return [Button(plan.section(i).title, f"plan:{i}") for i in match.alternatives[:3]]
+    return [Button(plan.section(i).title, a.Plan(i).pack()) for i in match.alternatives[:3]]
 
 
 async def fallback(turn: Turn) -> list[Reply]:

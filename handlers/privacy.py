@@ -1,8 +1,7 @@
-"""Data rights: see my data, withdraw consent per purpose, erase my data.
+"""Data rights: see my data, withdraw consent per purpose, erase my data. Withdrawing and
+erasing ask first, saying what will happen; only the confirming action does it."""
 
-Payloads: ``mydata``, ``wd`` (choose), ``wd:news``, ``wd:reg`` → ``wd:reg:yes``, ``erase`` →
-``erase:yes``, ``keepdata``, ``policy``."""
-
+from handlers import actions as a
 from handlers import consent
 from handlers.consent import OPTIONAL, REQUIRED
 from handlers.context import Turn
@@ -17,6 +16,8 @@ from storage import clubs, consents, erasure, registrations
 from storage.conversations import ConversationKey
 
 PURPOSE_TEXT = {REQUIRED: "privacy.purpose_registration", OPTIONAL: "privacy.purpose_news"}
+PURPOSE = {"reg": REQUIRED, "news": OPTIONAL}  # a Withdraw action's code → the stored purpose
+WARNING = {"reg": "privacy.withdraw_registration_warning", "news": "privacy.withdraw_news_warning"}
 
 
 async def show(turn: Turn) -> list[Reply]:
@@ -48,11 +49,11 @@ async def show(turn: Turn) -> list[Reply]:
     if not items:
         lines.append(t("privacy.my_data_nothing"))
     buttons = rows(
-        Button(t("privacy.edit_info"), "myreg"),
-        Button(t("privacy.withdraw"), "wd"),
-        Button(t("privacy.erase"), "erase"),
-        Button(t("privacy.show_policy"), "policy"),
-        Button(t("menu.back_to_menu"), "menu"),
+        Button(t("privacy.edit_info"), a.MyRegistrations().pack()),
+        Button(t("privacy.withdraw"), a.Withdraw().pack()),
+        Button(t("privacy.erase"), a.Erase().pack()),
+        Button(t("privacy.show_policy"), a.Policy().pack()),
+        Button(t("menu.back_to_menu"), a.Menu().pack()),
         per_row=2,
     )
     return [Reply(Safe("\n".join(lines)), buttons)]
@@ -77,23 +78,29 @@ def _details(fields: dict) -> str:
 
 
 async def withdraw(turn: Turn) -> list[Reply]:
-    t, payload = turn.t, turn.incoming.payload or "wd"
+    """`Withdraw()`: choose the purpose; `Withdraw(purpose)`: say what it means and ask."""
+    t, purpose = turn.t, turn.action.purpose
     current = await consents.granted(turn.session, turn.contact.id)
-    if payload == "wd":
+    if purpose is None:
         buttons = []
         if OPTIONAL in current:
-            buttons.append(Button(t("privacy.withdraw_news"), "wd:news"))
+            buttons.append(Button(t("privacy.withdraw_news"), a.Withdraw("news").pack()))
         if REQUIRED in current:
-            buttons.append(Button(t("privacy.withdraw_registration"), "wd:reg"))
+            buttons.append(Button(t("privacy.withdraw_registration"), a.Withdraw("reg").pack()))
         if not buttons:
             return [Reply(t("privacy.withdraw_nothing")), main_menu(turn)]
-        buttons.append(Button(t("privacy.keep"), "keepdata"))
+        buttons.append(Button(t("privacy.keep"), a.KeepData().pack()))
         return [Reply(t("privacy.withdraw_choose"), rows(*buttons))]
-    if payload == "wd:reg":
-        confirm = rows(Button(t("privacy.withdraw_confirm"), "wd:reg:yes"),
-                       Button(t("privacy.keep"), "keepdata"))
-        return [Reply(t("privacy.withdraw_registration_warning"), confirm)]
-    purpose = OPTIONAL if payload == "wd:news" else REQUIRED
+    if PURPOSE[purpose] not in current:
+        return [Reply(t("privacy.withdraw_nothing")), main_menu(turn)]
+    confirm = rows(Button(t("privacy.withdraw_confirm"), a.ConfirmWithdraw(purpose).pack()),
+                   Button(t("privacy.keep"), a.KeepData().pack()))
+    return [Reply(t(WARNING[purpose]), confirm)]
+
+
+async def confirm_withdraw(turn: Turn) -> list[Reply]:
+    t, purpose = turn.t, PURPOSE[turn.action.purpose]
+    current = await consents.granted(turn.session, turn.contact.id)
     if purpose not in current:
         return [Reply(t("privacy.withdraw_nothing")), main_menu(turn)]
     await _record_withdrawal(turn, current, {purpose})
@@ -105,10 +112,13 @@ async def withdraw(turn: Turn) -> list[Reply]:
 
 async def erase(turn: Turn) -> list[Reply]:
     t = turn.t
-    if turn.incoming.payload != "erase:yes":
-        confirm = rows(Button(t("privacy.erase_confirm"), "erase:yes"),
-                       Button(t("privacy.keep"), "keepdata"))
-        return [Reply(t("privacy.erase_warning"), confirm)]
+    confirm = rows(Button(t("privacy.erase_confirm"), a.ConfirmErase().pack()),
+                   Button(t("privacy.keep"), a.KeepData().pack()))
+    return [Reply(t("privacy.erase_warning"), confirm)]
+
+
+async def confirm_erase(turn: Turn) -> list[Reply]:
+    t = turn.t
     await _end_participation(turn)
     incoming = turn.incoming
     key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)

@@ -1,5 +1,6 @@
 """Registration for the plan's three training classes, and "Đăng ký của tôi"."""
 
+from handlers import actions as a
 from handlers import consent, organisation
 from handlers.context import Turn
 from handlers.forms import runner
@@ -144,8 +145,8 @@ async def describe_result(turn: Turn, registration: repo.RegistrationInfo, title
 
 def after_registration_buttons(turn: Turn):
     return rows(
-        Button(turn.t("registration.my_registrations"), "myreg"),
-        Button(turn.t("registration.back_to_menu"), "menu"),
+        Button(turn.t("registration.my_registrations"), a.MyRegistrations().pack()),
+        Button(turn.t("registration.back_to_menu"), a.Menu().pack()),
     )
 
 
@@ -186,12 +187,11 @@ ATTENDEES_FORM = FormSpec(
 
 
 async def start(turn: Turn) -> list[Reply]:
-    """`reg` or `reg:<class code>` (also reached from deep links such as /start lop1)."""
-    payload = turn.incoming.payload or "reg"
-    blocked = await consent.gate(turn, then=payload)
+    """`Register()` or `Register(class code)` (also the deep links such as /start lop1)."""
+    blocked = await consent.gate(turn, then=turn.action)
     if blocked:
         return blocked
-    _, _, code = payload.partition(":")
+    code = turn.action.class_code
     known = {c.code for c in await repo.classes(turn.session)}
     answers = {"classes": [code]} if code in known else None
     return await runner.start(turn, ENTERPRISE_FORM, answers)
@@ -215,8 +215,8 @@ async def notify_placed(turn: Turn, placed: list[repo.RegistrationInfo]) -> None
             turn.session,
             dedupe_key=f"{'promoted' if seated else 'waiting'}:{registration.id}:{session.id}",
             channel=person.channel, chat_id=person.chat_id, contact_id=person.id, text=text,
-            buttons=[[[turn.t("registration.my_registrations"), "myreg"]]], now=turn.now,
-            priority=2,
+            buttons=[[[turn.t("registration.my_registrations"), a.MyRegistrations().pack()]]],
+            now=turn.now, priority=2,
         )
 
 

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers import actions as a
 from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig, local_text
 from messages.loader import Texts
@@ -69,8 +70,9 @@ class Planner:
         for agency in pending:
             text = self._deadline_text(deadline, agency, step, now.date())
             buttons = [
-                [[self.texts("reminders.report_sent"), f"ack:{deadline.id}:{agency.id}"]],
-                [[self.texts("reminders.need_help"), f"help:{deadline.id}:{agency.id}"]],
+                [[self.texts("reminders.report_sent"),
+                  a.Acknowledge(deadline.id, agency.id).pack()]],
+                [[self.texts("reminders.need_help"), a.AskHelp(deadline.id, agency.id).pack()]],
             ]
             for contact_id in await agencies.officers(session, agency.id):
                 person = await contacts.get(session, contact_id)
@@ -160,7 +162,7 @@ class Planner:
             text = t("reminders.class_morning", **values)
         if info.status == "confirmed":
             buttons = [[[t("reminders.cancel_registration", code=info.code),
-                         f"myreg:x:{info.id}"]]]
+                         a.CancelRegistration(info.id).pack()]]]
         person = await contacts.get(session, info.contact_id)
         return await outbox.enqueue(
             session, dedupe_key=f"cls:{info.id}:{row.id}:{row.starts_at.isoformat()}:{step}",

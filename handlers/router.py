@@ -3,6 +3,7 @@
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
+from handlers.actions import Action, FormAction, parse
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms.spec import FormSpec
@@ -16,27 +17,28 @@ class Router:
     """The route table. Everything a person can reach is listed in one place (handlers/__init__).
 
     Attributes:
-        payloads: first segment of a button payload (``plan`` in ``plan:classes``) → handler.
-        commands: command name without the slash → handler.
-        deep_links: `/start <payload>` value → button payload it stands for.
-        deep_link_prefixes: `/start <prefix><value>` → button payload prefix + value.
+        actions: action type (handlers/actions.py) → the handler it reaches; the handler
+            reads the parsed action as ``turn.action``. Form actions go to the running form.
+        commands: command name without the slash → the action it stands for, or a handler.
+        deep_links: `/start <value>` → the action it stands for.
+        deep_link_prefixes: `/start <prefix><value>` → makes the action from the value.
         forms: form name → spec; a running form receives everything that no global route takes.
         stale: answers a button that no longer means anything.
         unknown_command: answers a command nobody handles.
         free_text: answers text that is not a command, a button or a form answer.
     """
 
-    payloads: dict[str, Handler]
-    commands: dict[str, Handler]
-    deep_links: dict[str, str]
+    actions: dict[type[Action], Handler]
+    commands: dict[str, Action | Handler]
+    deep_links: dict[str, Action]
     forms: dict[str, FormSpec]
     stale: Handler
     unknown_command: Handler
     free_text: Handler
-    deep_link_prefixes: dict[str, str] = field(default_factory=dict)
+    deep_link_prefixes: dict[str, Callable[[str], Action]] = field(default_factory=dict)
 
     async def route(self, turn: Turn) -> list[Reply]:
-        turn.goto = lambda payload: self._follow(turn, payload)
+        turn.goto = lambda action: self._follow(turn, action)
         form = self._running_form(turn)
         replies = await self._dispatch(turn, form)
         if form is not None and turn.state.flow == form.flow and not _is_form_turn(turn):
@@ -49,30 +51,39 @@ class Router:
         command, argument = _command(incoming.text)
         start_payload = incoming.start_payload or (argument if command == "start" else None)
         if start_payload:
-            payload = self._deep_link(start_payload.strip())
-            if payload is not None:
-                turn.incoming = incoming = replace(incoming, payload=payload, text=None)
+            action = self._deep_link(start_payload.strip())
+            if action is not None:
+                return await self._follow(turn, action)
         if incoming.payload:
-            name = incoming.payload.split(":", 1)[0]
-            if name == "f":
-                return await runner.handle(turn, form) if form else await self.stale(turn)
-            handler = self.payloads.get(name, self.stale)
-            return await handler(turn)
+            # a payload no declared action reads is a stale button, never a default branch
+            action = parse(incoming.payload)
+            return await self._run(turn, form, action) if action else await self.stale(turn)
         if command is not None:
-            return await self.commands.get(command, self.unknown_command)(turn)
+            target = self.commands.get(command, self.unknown_command)
+            if isinstance(target, Action):  # typed, not pressed: the incoming stays as it is
+                return await self._run(turn, form, target)
+            return await target(turn)
         if form is not None:
             return await runner.handle(turn, form)
         return await self.free_text(turn)
 
-    def _deep_link(self, value: str) -> str | None:
-        for prefix, target in self.deep_link_prefixes.items():
-            if value.lower().startswith(prefix) and len(value) < 60:
-                return target + value[len(prefix):]
+    async def _run(self, turn: Turn, form: FormSpec | None, action: Action) -> list[Reply]:
+        turn.action = action
+        if isinstance(action, FormAction):
+            return await runner.handle(turn, form) if form else await self.stale(turn)
+        return await self.actions[type(action)](turn)
+
+    def _deep_link(self, value: str) -> Action | None:
+        for prefix, make in self.deep_link_prefixes.items():
+            if value.lower().startswith(prefix):
+                action = make(value[len(prefix):])
+                return action if _packs(action) else None
         return self.deep_links.get(value.lower())
 
-    async def _follow(self, turn: Turn, payload: str) -> list[Reply]:
-        turn.incoming = replace(turn.incoming, payload=payload, text=None, start_payload=None)
-        return await self._dispatch(turn, self._running_form(turn))
+    async def _follow(self, turn: Turn, action: Action) -> list[Reply]:
+        incoming = replace(turn.incoming, payload=action.pack(), text=None, start_payload=None)
+        turn.incoming = incoming
+        return await self._run(turn, self._running_form(turn), action)
 
     def _running_form(self, turn: Turn) -> FormSpec | None:
         flow = turn.state.flow
@@ -85,10 +96,18 @@ class Router:
 
 
 def _is_form_turn(turn: Turn) -> bool:
-    incoming = turn.incoming
-    if incoming.payload:
-        return incoming.payload.startswith("f:")
-    return _command(incoming.text)[0] is None
+    if turn.incoming.payload:
+        return isinstance(turn.action, FormAction)
+    return _command(turn.incoming.text)[0] is None
+
+
+def _packs(action: Action) -> bool:
+    """Whether ``action`` (made from a deep link's text) fits in a payload."""
+    try:
+        action.pack()
+    except ValueError:
+        return False
+    return True
 
 
 def _command(text: str | None) -> tuple[str | None, str | None]:

@@ -1,9 +1,7 @@
-"""Admin tools for the department's staff, all behind one guarded entry (`/admin`, `adm:*`).
+"""Admin tools for the department's staff: every admin action (handlers/actions.AdminAction)
+reaches its handler in ROUTES through one guard, checked at every call."""
 
-Payloads: ``adm`` menu, ``adm:stats``, ``adm:export``, ``adm:bc…`` broadcasts, ``adm:cls…``
-sessions, ``adm:dl…`` deadlines and agencies, ``adm:org`` contact facts, ``adm:adm…`` admins.
-"""
-
+from handlers import actions as a
 from handlers import organisation
 from handlers.admin import broadcast, deadlines, people, sessions, stats
 from handlers.admin.guard import admin_only
@@ -22,36 +20,53 @@ FORMS = (
     people.ADD_ADMIN_FORM,
 )
 
-AREAS = {
-    "stats": stats.show,
-    "export": stats.export,
-    "bc": broadcast.show,
-    "cls": sessions.show,
-    "dl": deadlines.show,
-    "org": people.edit_org,
-    "adm": people.show_admins,
-}
-
 
 def admin_menu(turn: Turn) -> Reply:
     t = turn.t
     buttons = rows(
-        Button(t("admin.stats"), "adm:stats"), Button(t("admin.export"), "adm:export"),
-        Button(t("admin.broadcast"), "adm:bc"), Button(t("admin.classes"), "adm:cls"),
-        Button(t("admin.deadlines"), "adm:dl"), Button(t("admin.org"), "adm:org"),
-        Button(t("admin.admins"), "adm:adm"), Button(t("menu.back_to_menu"), "menu"),
+        Button(t("admin.stats"), a.Stats().pack()), Button(t("admin.export"), a.Export().pack()),
+        Button(t("admin.broadcast"), a.Broadcast().pack()),
+        Button(t("admin.classes"), a.Sessions().pack()),
+        Button(t("admin.deadlines"), a.Deadlines().pack()),
+        Button(t("admin.org"), a.OrgFacts().pack()),
+        Button(t("admin.admins"), a.Admins().pack()),
+        Button(t("menu.back_to_menu"), a.Menu().pack()),
         per_row=2,
     )
     return Reply(t("admin.menu_title"), buttons, replace=turn.incoming.payload is not None)
 
 
-@admin_only
-async def route(turn: Turn) -> list[Reply]:
-    """Every admin payload and the /admin command come through here (and its guard)."""
-    parts = (turn.incoming.payload or "adm").split(":")
-    handler = AREAS.get(parts[1]) if len(parts) > 1 else None
-    if handler:
-        return await handler(turn)
+async def show_menu(turn: Turn) -> list[Reply]:
+    """The admin menu, after what of the organisation is still unset."""
     unset = organisation.unset_lines(turn.t, await organisation.of(turn))
     notes = [Reply(Safe("\n".join(unset)))] if unset else []
     return [*notes, admin_menu(turn)]
+
+
+_ROUTES = {
+    a.AdminMenu: show_menu,
+    a.Stats: stats.show,
+    a.Export: stats.export,
+    a.Broadcast: broadcast.show,
+    a.StopBroadcast: broadcast.ask_stop,
+    a.ConfirmStopBroadcast: broadcast.stop,
+    a.Sessions: sessions.overview,
+    a.AddSession: sessions.add,
+    a.EditSession: sessions.edit,
+    a.ToggleSession: sessions.toggle,
+    a.CancelSession: sessions.ask_cancel,
+    a.ConfirmCancelSession: sessions.cancel,
+    a.Deadlines: deadlines.overview,
+    a.AddDeadline: deadlines.add,
+    a.EditDeadline: deadlines.edit,
+    a.MarkDeadline: deadlines.mark,
+    a.AgencyList: deadlines.agency_list,
+    a.NewLinkCode: deadlines.link_code,
+    a.OrgFacts: people.edit_org,
+    a.Admins: people.admin_list,
+    a.AddAdmin: people.add,
+    a.RemoveAdmin: people.ask_remove,
+    a.ConfirmRemoveAdmin: people.remove,
+}
+# the guard wraps every admin route here, so no admin handler can be reached without it
+ROUTES = {action: admin_only(handler) for action, handler in _ROUTES.items()}

@@ -1,15 +1,17 @@
 """Broadcasts to a segment: choose who, write, preview with the count, confirm; sent through
-the outbox (topic ``bc:<id>``), with progress reported by the sender and a stop button.
+the outbox (topic ``bc:<id>``), with progress reported by the sender and a stop button that
+asks first, naming the broadcast.
 
-Payloads: ``adm:bc`` kinds, ``adm:bc:<kind>`` values to pick, ``adm:bc:<kind>:<value>`` → the
-form, ``adm:bc:stop:<id>``."""
+Actions: Broadcast() the kinds, Broadcast(kind) its values to pick, Broadcast(kind, value) →
+the form; StopBroadcast(number) → ConfirmStopBroadcast(number)."""
 
+from handlers import actions as a
 from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms.spec import Choice, Field, FormSpec
-from handlers.textnorm import whole_number, without_format_characters
+from handlers.textnorm import without_format_characters
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_list
 from messages.loader import escape
@@ -24,24 +26,22 @@ KIND_TEXT = {
 
 
 async def show(turn: Turn) -> list[Reply]:
-    parts = turn.incoming.payload.split(":")[2:]
-    if not parts:
-        buttons = [Button(turn.t(key), f"adm:bc:{kind}") for kind, key in KIND_TEXT.items()]
-        return [Reply(turn.t("admin.bc_choose"), rows(*buttons, Button(turn.t("admin.back"),
-                                                                        "adm")))]
-    number = whole_number(parts[1]) if len(parts) == 2 else None
-    if parts[0] == "stop" and number is not None:
-        return await stop(turn, number)
-    if parts[0] not in KIND_TEXT:
-        return [Reply(turn.t("admin.bc_choose"), back(turn))]
-    if parts[0] == "news" or len(parts) == 2:
-        segment = Segment(parts[0], parts[1] if len(parts) == 2 else "")
+    kind, value = turn.action.kind, turn.action.value
+    if kind is None:
+        buttons = [Button(turn.t(key), a.Broadcast(k).pack()) for k, key in KIND_TEXT.items()]
+        return [Reply(turn.t("admin.bc_choose"), rows(*buttons, _back(turn)))]
+    if kind == "news" or value is not None:
+        segment = Segment(kind, value or "")
         return await runner.start(turn, BROADCAST_FORM, {"segment": str(segment)})
-    options = await _options(turn, parts[0])
+    options = await _options(turn, kind)
     if not options:
         return [Reply(turn.t("admin.bc_none_to_pick"), back(turn))]
-    buttons = [Button(label, f"adm:bc:{parts[0]}:{value}") for value, label in options]
-    return [Reply(turn.t("admin.bc_pick"), rows(*buttons, Button(turn.t("admin.back"), "adm")))]
+    buttons = [Button(label, a.Broadcast(kind, v).pack()) for v, label in options]
+    return [Reply(turn.t("admin.bc_pick"), rows(*buttons, _back(turn)))]
+
+
+def _back(turn: Turn) -> Button:
+    return Button(turn.t("admin.back"), a.AdminMenu().pack())
 
 
 async def _options(turn: Turn, kind: str) -> list[tuple[str, str]]:
@@ -92,9 +92,9 @@ async def _submit(turn: Turn, answers: dict) -> list[Reply]:
             now=turn.now, priority=BULK_PRIORITY, topic=broadcasts.topic(number),
         )
     await audit(turn, "broadcast", id=number, segment=str(segment), recipients=len(people))
-    stop_button = Button(turn.t("admin.bc_stop", id=number), f"adm:bc:stop:{number}")
+    stop_button = Button(turn.t("admin.bc_stop", id=number), a.StopBroadcast(number).pack())
     return [Reply(turn.t("admin.bc_queued", id=number, count=len(people)),
-                  rows(stop_button, Button(turn.t("admin.back"), "adm")))]
+                  rows(stop_button, _back(turn)))]
 
 
 BROADCAST_FORM = FormSpec(
@@ -109,7 +109,15 @@ BROADCAST_FORM = FormSpec(
 )
 
 
-async def stop(turn: Turn, number: int) -> list[Reply]:
+async def ask_stop(turn: Turn) -> list[Reply]:
+    number = turn.action.number
+    confirm = rows(Button(turn.t("admin.bc_yes_stop"), a.ConfirmStopBroadcast(number).pack()),
+                   _back(turn))
+    return [Reply(turn.t("admin.bc_confirm_stop", id=number), confirm)]
+
+
+async def stop(turn: Turn) -> list[Reply]:
+    number = turn.action.number
     dropped = await broadcasts.cancel(turn.session, number, turn.now)
     if dropped is None:
         return [Reply(turn.t("admin.bc_not_running"), back(turn))]

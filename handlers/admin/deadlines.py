@@ -1,12 +1,12 @@
 """Deadlines and agencies: add a deadline and its targets, see who acknowledged, mark an
 acknowledgement by hand, list agencies with their linked officers, create a link code.
+Nothing here deletes or closes, so nothing asks for a confirmation beyond the forms' own.
 
-Payloads: ``adm:dl``, ``adm:dl:add``, ``adm:dl:edit:<id>``, ``adm:dl:mark:<id>``,
-``adm:dl:agencies``,
-``adm:dl:code``."""
+Actions: Deadlines, AddDeadline, EditDeadline, MarkDeadline, AgencyList, NewLinkCode."""
 
 from datetime import date
 
+from handlers import actions as a
 from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
 from handlers.context import Turn
@@ -14,7 +14,6 @@ from handlers.forms import runner
 from handlers.forms import validators as v
 from handlers.forms.runner import choices_of
 from handlers.forms.spec import Choice, Field, FormSpec
-from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import agencies, contacts
@@ -24,46 +23,51 @@ GROUPS = (("so-ban-nganh", "admin.group_so_ban_nganh"),
           ("phoi-hop", "admin.group_phoi_hop"))
 
 
-async def show(turn: Turn) -> list[Reply]:
-    parts = turn.incoming.payload.split(":")[2:]
-    action = parts[0] if parts else ""
-    number = whole_number(parts[1]) if len(parts) == 2 else None
-    if action == "add":
-        return await runner.start(turn, DEADLINE_FORM)
-    if action == "edit" and number is not None:
-        deadline = await agencies.get_deadline(turn.session, number)
-        if deadline is not None:
-            return await runner.start(turn, DEADLINE_FORM, {
-                "deadline_id": deadline.id, "title": deadline.title,
-                "description": deadline.description, "due": deadline.due_date.isoformat(),
-                "targets": [t for t in deadline.targets if t in dict(GROUPS)],
-            })
-    if action == "mark" and number is not None:
-        return await runner.start(turn, MARK_FORM, {"deadline_id": number})
-    if action == "agencies":
-        return await agency_list(turn)
-    if action == "code":
-        return await runner.start(turn, LINK_CODE_FORM)
-    return await overview(turn)
+async def add(turn: Turn) -> list[Reply]:
+    return await runner.start(turn, DEADLINE_FORM)
+
+
+async def edit(turn: Turn) -> list[Reply]:
+    deadline = await agencies.get_deadline(turn.session, turn.action.deadline)
+    if deadline is None:
+        return await overview(turn)
+    return await runner.start(turn, DEADLINE_FORM, {
+        "deadline_id": deadline.id, "title": deadline.title,
+        "description": deadline.description, "due": deadline.due_date.isoformat(),
+        "targets": [t for t in deadline.targets if t in dict(GROUPS)],
+    })
+
+
+async def mark(turn: Turn) -> list[Reply]:
+    deadline = await agencies.get_deadline(turn.session, turn.action.deadline)
+    if deadline is None:
+        return await overview(turn)
+    return await runner.start(turn, MARK_FORM, {"deadline_id": deadline.id})
+
+
+async def link_code(turn: Turn) -> list[Reply]:
+    return await runner.start(turn, LINK_CODE_FORM)
 
 
 async def overview(turn: Turn) -> list[Reply]:
     t, lines = turn.t, [turn.t("admin.dl_title")]
-    buttons = [Button(t("admin.dl_add"), "adm:dl:add")]
+    buttons = [Button(t("admin.dl_add"), a.AddDeadline().pack())]
     for deadline in await agencies.deadlines(turn.session):
         targets = await agencies.targets_on(turn.session, deadline.targets, deadline.due_date)
         done = await agencies.acknowledgements(turn.session, deadline.id)
         lines.append(t("admin.dl_line", id=deadline.id, title=deadline.title,
                        due=deadline.due_date.strftime("%d/%m/%Y"), done=len(done),
                        total=len(targets)))
-        buttons.append(Button(t("admin.dl_edit", id=deadline.id), f"adm:dl:edit:{deadline.id}"))
+        buttons.append(Button(t("admin.dl_edit", id=deadline.id),
+                              a.EditDeadline(deadline.id).pack()))
         if len(done) < len(targets):
             buttons.append(Button(t("admin.dl_mark", id=deadline.id),
-                                  f"adm:dl:mark:{deadline.id}"))
+                                  a.MarkDeadline(deadline.id).pack()))
     if len(lines) == 1:
         lines.append(t("admin.dl_none"))
-    buttons += [Button(t("admin.dl_agencies"), "adm:dl:agencies"),
-                Button(t("admin.dl_link_code"), "adm:dl:code"), Button(t("admin.back"), "adm")]
+    buttons += [Button(t("admin.dl_agencies"), a.AgencyList().pack()),
+                Button(t("admin.dl_link_code"), a.NewLinkCode().pack()),
+                Button(t("admin.back"), a.AdminMenu().pack())]
     return [Reply(Safe("\n".join(lines)), rows(*buttons))]
 
 

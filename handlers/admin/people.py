@@ -1,8 +1,10 @@
 """The organisation (department, jurisdiction, controller, contact: used in every reply and in
-the consent notice, see handlers/organisation.py) and admins.
+the consent notice, see handlers/organisation.py) and admins. Removing an admin asks first,
+naming them.
 
-Payloads: ``adm:org``, ``adm:adm``, ``adm:adm:add``, ``adm:adm:rm:<channel>:<id>``."""
+Actions: OrgFacts, Admins, AddAdmin, RemoveAdmin → ConfirmRemoveAdmin."""
 
+from handlers import actions as a
 from handlers import organisation
 from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
@@ -58,24 +60,21 @@ ORG_FORM = FormSpec(
 )
 
 
-async def show_admins(turn: Turn) -> list[Reply]:
-    parts = turn.incoming.payload.split(":")[2:]
-    if parts[:1] == ["add"]:
-        return await runner.start(turn, ADD_ADMIN_FORM)
-    if parts[:1] == ["rm"] and len(parts) == 3:
-        return await _remove(turn, f"{parts[1]}:{parts[2]}")
-    return await admin_list(turn)
+async def add(turn: Turn) -> list[Reply]:
+    return await runner.start(turn, ADD_ADMIN_FORM)
 
 
 async def admin_list(turn: Turn) -> list[Reply]:
     t = turn.t
     lines = [t("admin.admins_title")]
-    lines += [t("admin.admins_configured", admin=a) for a in sorted(turn.config.admins)]
-    buttons = [Button(t("admin.admins_add"), "adm:adm:add")]
+    lines += [t("admin.admins_configured", admin=x) for x in sorted(turn.config.admins)]
+    buttons = [Button(t("admin.admins_add"), a.AddAdmin().pack())]
     for entry in sorted(await admins.added_admins(turn.session)):
         lines.append(t("admin.admins_added", admin=entry))
-        buttons.append(Button(t("admin.admins_remove", admin=entry), f"adm:adm:rm:{entry}"))
-    buttons.append(Button(t("admin.back"), "adm"))
+        channel, _, user = entry.partition(":")
+        buttons.append(Button(t("admin.admins_remove", admin=entry),
+                              a.RemoveAdmin(channel, user).pack()))
+    buttons.append(Button(t("admin.back"), a.AdminMenu().pack()))
     return [Reply(Safe("\n".join(lines)), rows(*buttons))]
 
 
@@ -105,7 +104,20 @@ ADD_ADMIN_FORM = FormSpec(
 )
 
 
-async def _remove(turn: Turn, entry: str) -> list[Reply]:
+async def ask_remove(turn: Turn) -> list[Reply]:
+    channel, user = turn.action.channel, turn.action.user
+    entry = f"{channel}:{user}"
+    if entry not in await admins.added_admins(turn.session):
+        return [Reply(turn.t("admin.admins_cannot_remove", admin=entry)),
+                *await admin_list(turn)]
+    confirm = rows(Button(turn.t("admin.admins_yes_remove"),
+                          a.ConfirmRemoveAdmin(channel, user).pack()),
+                   Button(turn.t("admin.back"), a.Admins().pack()))
+    return [Reply(turn.t("admin.admins_confirm_remove", admin=entry), confirm)]
+
+
+async def remove(turn: Turn) -> list[Reply]:
+    entry = f"{turn.action.channel}:{turn.action.user}"
     if entry in turn.config.admins or not await admins.remove(turn.session, entry, turn.now):
         return [Reply(turn.t("admin.admins_cannot_remove", admin=entry)),
                 *await admin_list(turn)]

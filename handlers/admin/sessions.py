@@ -1,10 +1,11 @@
 """Class sessions: add, edit (date, time, venue, capacity), open or close registration,
 cancel. Capacity never drops below the seats given; a move or a cancellation is announced to
-the registrants once.
+the registrants once. Cancelling a session asks first, naming it.
 
-Payloads: ``adm:cls``, ``adm:cls:add``, ``adm:cls:edit:<id>``, ``adm:cls:toggle:<id>``,
-``adm:cls:cancel:<id>`` → ``adm:cls:cancelyes:<id>``."""
+Actions: Sessions, AddSession, EditSession, ToggleSession, CancelSession →
+ConfirmCancelSession."""
 
+from handlers import actions as a
 from handlers.admin.guard import admin_only, audit
 from handlers.context import Turn
 from handlers.forms import runner
@@ -12,57 +13,78 @@ from handlers.forms import validators as v
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
 from handlers.registration import notify_placed
 from handlers.reminders import notify_session_change
-from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import registrations as regs
 
 
-async def show(turn: Turn) -> list[Reply]:
-    parts = turn.incoming.payload.split(":")[2:]
-    action = parts[0] if parts else ""
-    number = whole_number(parts[1]) if len(parts) > 1 else None
-    if action == "add":
-        return await runner.start(turn, ADD_SESSION_FORM)
-    session = await regs.get_session(turn.session, number) if number else None
-    if action and (session is None or session.cancelled):
-        return [Reply(turn.t("admin.cls_gone")), *await overview(turn)]
-    if action == "edit":
-        local = session.starts_at.astimezone(turn.config.tz)
-        answers = {"session_id": session.id, "date": local.date().isoformat(),
-                   "time": local.strftime("%H:%M"), "venue": session.venue,
-                   "capacity": session.capacity, "notes": session.notes}
-        return await runner.start(turn, EDIT_SESSION_FORM, answers)
-    if action == "toggle":
-        updated, placed = await regs.update_session(
-            turn.session, session.id, turn.now, registration_open=not session.registration_open
-        )
-        await notify_placed(turn, placed)
-        await audit(turn, "session_toggle", id=session.id, open=updated.registration_open)
-        state = turn.t("admin.cls_open" if updated.registration_open else "admin.cls_closed")
-        text = turn.t("admin.cls_toggled", id=session.id, state=state)
-        return [Reply(Safe(text + await _seating(turn, updated, placed))),
-                *await overview(turn)]
-    if action == "cancel":
-        confirm = rows(Button(turn.t("admin.cls_yes_cancel"), f"adm:cls:cancelyes:{number}"),
-                       Button(turn.t("admin.cls_keep"), "adm:cls"))
-        return [Reply(turn.t("admin.cls_confirm_cancel", id=number), confirm)]
-    if action == "cancelyes":
-        # tell the registrants while they are still on the session, then free it
-        await regs.update_session(turn.session, session.id, turn.now, cancelled=True,
-                                  registration_open=False)
-        told = await notify_session_change(turn.session, turn.t, turn.config.tz, session.id,
-                                           turn.now)
-        await notify_placed(turn, await regs.cancel_session(turn.session, session.id, turn.now))
-        await audit(turn, "session_cancel", id=session.id, notified=told)
-        return [Reply(turn.t("admin.cls_cancelled", id=session.id, count=told)),
-                *await overview(turn)]
-    return await overview(turn)
+async def add(turn: Turn) -> list[Reply]:
+    return await runner.start(turn, ADD_SESSION_FORM)
+
+
+async def edit(turn: Turn) -> list[Reply]:
+    session = await _live_session(turn)
+    if session is None:
+        return await _gone(turn)
+    local = session.starts_at.astimezone(turn.config.tz)
+    answers = {"session_id": session.id, "date": local.date().isoformat(),
+               "time": local.strftime("%H:%M"), "venue": session.venue,
+               "capacity": session.capacity, "notes": session.notes}
+    return await runner.start(turn, EDIT_SESSION_FORM, answers)
+
+
+async def toggle(turn: Turn) -> list[Reply]:
+    session = await _live_session(turn)
+    if session is None:
+        return await _gone(turn)
+    updated, placed = await regs.update_session(
+        turn.session, session.id, turn.now, registration_open=not session.registration_open
+    )
+    await notify_placed(turn, placed)
+    await audit(turn, "session_toggle", id=session.id, open=updated.registration_open)
+    state = turn.t("admin.cls_open" if updated.registration_open else "admin.cls_closed")
+    text = turn.t("admin.cls_toggled", id=session.id, state=state)
+    return [Reply(Safe(text + await _seating(turn, updated, placed))), *await overview(turn)]
+
+
+async def ask_cancel(turn: Turn) -> list[Reply]:
+    session = await _live_session(turn)
+    if session is None:
+        return await _gone(turn)
+    confirm = rows(Button(turn.t("admin.cls_yes_cancel"),
+                          a.ConfirmCancelSession(session.id).pack()),
+                   Button(turn.t("admin.cls_keep"), a.Sessions().pack()))
+    return [Reply(turn.t("admin.cls_confirm_cancel", id=session.id), confirm)]
+
+
+async def cancel(turn: Turn) -> list[Reply]:
+    session = await _live_session(turn)
+    if session is None:
+        return await _gone(turn)
+    # tell the registrants while they are still on the session, then free it
+    await regs.update_session(turn.session, session.id, turn.now, cancelled=True,
+                              registration_open=False)
+    told = await notify_session_change(turn.session, turn.t, turn.config.tz, session.id,
+                                       turn.now)
+    await notify_placed(turn, await regs.cancel_session(turn.session, session.id, turn.now))
+    await audit(turn, "session_cancel", id=session.id, notified=told)
+    return [Reply(turn.t("admin.cls_cancelled", id=session.id, count=told)),
+            *await overview(turn)]
+
+
+async def _live_session(turn: Turn):
+    """The session the action names, unless it does not exist or was cancelled."""
+    session = await regs.get_session(turn.session, turn.action.session)
+    return None if session is None or session.cancelled else session
+
+
+async def _gone(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("admin.cls_gone")), *await overview(turn)]
 
 
 async def overview(turn: Turn) -> list[Reply]:
-    t, lines, buttons = turn.t, [turn.t("admin.cls_title")], [Button(turn.t("admin.cls_add"),
-                                                                     "adm:cls:add")]
+    t, lines = turn.t, [turn.t("admin.cls_title")]
+    buttons = [Button(t("admin.cls_add"), a.AddSession().pack())]
     for info in await regs.classes(turn.session):
         for s in await regs.upcoming_sessions(turn.session, info.id, turn.now):
             state = t("admin.cls_open" if s.registration_open else "admin.cls_closed")
@@ -70,12 +92,12 @@ async def overview(turn: Turn) -> list[Reply]:
                            date=turn.local(s.starts_at), venue=s.venue, taken=s.seats_taken,
                            capacity=s.capacity, open=state))
             toggle = "admin.cls_toggle_close" if s.registration_open else "admin.cls_toggle_open"
-            buttons += [Button(t("admin.cls_edit", id=s.id), f"adm:cls:edit:{s.id}"),
-                        Button(t(toggle, id=s.id), f"adm:cls:toggle:{s.id}"),
-                        Button(t("admin.cls_cancel", id=s.id), f"adm:cls:cancel:{s.id}")]
+            buttons += [Button(t("admin.cls_edit", id=s.id), a.EditSession(s.id).pack()),
+                        Button(t(toggle, id=s.id), a.ToggleSession(s.id).pack()),
+                        Button(t("admin.cls_cancel", id=s.id), a.CancelSession(s.id).pack())]
     if len(lines) == 1:
         lines.append(t("admin.cls_none"))
-    buttons.append(Button(t("admin.back"), "adm"))
+    buttons.append(Button(t("admin.back"), a.AdminMenu().pack()))
     return [Reply(Safe("\n".join(lines)), rows(*buttons, per_row=1))]
 
 

@@ -2,6 +2,7 @@
 
 import io
 
+from handlers import actions as a
 from handlers.admin.guard import audit
 from handlers.admin_export import write_workbook
 from handlers.context import Turn
@@ -12,7 +13,7 @@ from storage import stats
 
 
 def back(turn: Turn):
-    return rows(Button(turn.t("admin.back"), "adm"))
+    return rows(Button(turn.t("admin.back"), a.AdminMenu().pack()))
 
 
 async def show(turn: Turn) -> list[Reply]:

@@ -1,14 +1,15 @@
 """The one form runner: ask, validate and re-ask, back, cancel, summary with edit, confirm,
 resume after a pause, and a polite restart when the form definition changed.
 
-Button payloads (all ≤ 64 bytes): ``f:c:<field>:<value>`` choose, ``f:t:<field>:<value>`` toggle,
-``f:d:<field>`` done picking, ``f:s:<field>`` skip, ``f:e:<field>`` edit, ``f:back``, ``f:cancel``,
-``f:ok`` confirm, ``f:resume``, ``f:restart``.
+Its buttons carry the form actions of handlers/actions.py (Choose, Toggle, DonePicking, Skip,
+EditField, Back, CancelForm, Submit, Resume, Restart); a field's action names the field, so a
+button of another question is refused.
 """
 
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from handlers import actions as a
 from handlers.context import Turn
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
 from handlers.textnorm import nfc
@@ -37,37 +38,38 @@ async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:
     state, t = turn.state, turn.t
     if state.flow_version != spec.version:
         return [Reply(t("forms.changed", title=t(spec.title))), *await start(turn, spec)]
-    action, args = _action(turn.incoming.payload)
+    action = turn.action if isinstance(turn.action, a.FormAction) else None
     last = datetime.fromisoformat(state.updated_at) if state.updated_at else turn.now
     if action is None and turn.now - last > DRAFT_LIFETIME:
         state.clear_flow()
         return [Reply(t("forms.expired", title=t(spec.title)))]
     if action is None and turn.now - last > PAUSE_BEFORE_ASKING_TO_RESUME:
         return [resume_prompt(turn, spec)]
-    if action == "cancel":
+    if isinstance(action, a.CancelForm):
         state.clear_flow()
-        return [Reply(t("forms.cancelled"), rows(Button(t("menu.back_to_menu"), "menu")))]
-    if action == "restart":
+        return [Reply(t("forms.cancelled"), rows(Button(t("menu.back_to_menu"),
+                                                        a.Menu().pack())))]
+    if isinstance(action, a.Restart):
         return await start(turn, spec)
-    if action == "resume":
+    if isinstance(action, a.Resume):
         return await _ask_current(turn, spec)
-    if action == "back":
+    if isinstance(action, a.Back):
         return await _back(turn, spec)
-    if action == "ok" and state.step == SUMMARY:
+    if isinstance(action, a.Submit) and state.step == SUMMARY:
         answers = dict(state.answers)
         state.clear_flow()
         return await spec.submit(turn, answers)
-    if action == "e" and state.step == SUMMARY and spec.field(args[0]):
-        state.step, state.scratch["editing"] = args[0], True
+    if isinstance(action, a.EditField) and state.step == SUMMARY and spec.field(action.field):
+        state.step, state.scratch["editing"] = action.field, True
         return await _ask_current(turn, spec)
     if state.step == SUMMARY:
         return [Reply(t("forms.use_buttons")), await _summary(turn, spec)]
     field = spec.field(state.step or "")
     if field is None:  # the saved step no longer exists in this version of the form
         return await start(turn, spec)
-    if action is not None and (not args or args[0] != field.name):
+    if action is not None and getattr(action, "field", None) != field.name:
         return [Reply(t("forms.stale_button")), *await _ask_current(turn, spec)]
-    return await _answer(turn, spec, field, action, args)
+    return await _answer(turn, spec, field, action)
 
 
 def resume_prompt(turn: Turn, spec: FormSpec) -> Reply:
@@ -76,30 +78,23 @@ def resume_prompt(turn: Turn, spec: FormSpec) -> Reply:
     done = sum(1 for f in spec.active_fields(answers) if f.name in answers)
     total = len(spec.active_fields(answers))
     buttons = rows(
-        Button(t("forms.resume"), "f:resume"),
-        Button(t("forms.restart"), "f:restart"),
-        Button(t("forms.cancel"), "f:cancel"),
+        Button(t("forms.resume"), a.Resume().pack()),
+        Button(t("forms.restart"), a.Restart().pack()),
+        Button(t("forms.cancel"), a.CancelForm().pack()),
     )
     return Reply(t("forms.resume_question", title=t(spec.title), done=done, total=total), buttons)
 
 
-def _action(payload: str | None) -> tuple[str | None, list[str]]:
-    if not payload or not payload.startswith("f:"):
-        return None, []
-    action, *args = payload[2:].split(":", 2)
-    return action, args
-
-
-async def _answer(turn: Turn, spec: FormSpec, field: Field, action, args) -> list[Reply]:
+async def _answer(turn: Turn, spec: FormSpec, field: Field, action) -> list[Reply]:
     state, t = turn.state, turn.t
     try:
-        if action == "s" and field.optional:
+        if isinstance(action, a.Skip) and field.optional:
             state.answers.pop(field.name, None)
             return await _after_answer(turn, spec)
-        if field.multi and action in ("t", "d"):
-            return await _pick(turn, spec, field, action, args)
-        if action == "c":
-            value = await _offered(turn, field, args[1])
+        if field.multi and isinstance(action, (a.Toggle, a.DonePicking)):
+            return await _pick(turn, spec, field, action)
+        if isinstance(action, a.Choose):
+            value = await _offered(turn, field, action.value)
             value = [value] if field.multi else value
         elif action is None and turn.incoming.phone and field.ask_phone:
             value = field.parse(turn.incoming.phone)
@@ -134,10 +129,10 @@ async def _offered(turn: Turn, field: Field, value: str) -> str:
     return value
 
 
-async def _pick(turn: Turn, spec: FormSpec, field: Field, action, args) -> list[Reply]:
+async def _pick(turn: Turn, spec: FormSpec, field: Field, action) -> list[Reply]:
     picked = list(turn.state.scratch.get("picked", turn.state.answers.get(field.name, [])))
-    if action == "t":
-        value = await _offered(turn, field, args[1])
+    if isinstance(action, a.Toggle):
+        value = await _offered(turn, field, action.value)
         picked = [v for v in picked if v != value] if value in picked else [*picked, value]
         turn.state.scratch["picked"] = picked
         return await _ask_current(turn, spec)
@@ -213,10 +208,11 @@ async def _ask_current(turn: Turn, spec: FormSpec) -> list[Reply]:
         choices = await field.choices(turn, state.answers)
         buttons += _choice_buttons(field, choices, state.scratch.get("picked", []))
         if field.multi:
-            buttons.append(Button(t("forms.done_picking"), f"f:d:{field.name}"))
+            buttons.append(Button(t("forms.done_picking"), a.DonePicking(field.name).pack()))
     if field.optional:
-        buttons.append(Button(t("forms.skip"), f"f:s:{field.name}"))
-    nav = (Button(t("forms.back"), "f:back"), Button(t("forms.cancel"), "f:cancel"))
+        buttons.append(Button(t("forms.skip"), a.Skip(field.name).pack()))
+    nav = (Button(t("forms.back"), a.Back().pack()), Button(t("forms.cancel"),
+                                                            a.CancelForm().pack()))
     free_text = field.parse is not None
     return [
         Reply(
@@ -230,9 +226,10 @@ async def _ask_current(turn: Turn, spec: FormSpec) -> list[Reply]:
 
 def _choice_buttons(field: Field, choices, picked: list[str]) -> list[Button]:
     if not field.multi:
-        return [Button(c.label, f"f:c:{field.name}:{c.value}") for c in choices]
+        return [Button(c.label, a.Choose(field.name, c.value).pack()) for c in choices]
     return [
-        Button(("✅ " if c.value in picked else "▫️ ") + c.label, f"f:t:{field.name}:{c.value}")
+        Button(("✅ " if c.value in picked else "▫️ ") + c.label,
+               a.Toggle(field.name, c.value).pack())
         for c in choices
     ]
 
@@ -244,8 +241,10 @@ async def _summary(turn: Turn, spec: FormSpec) -> Reply:
     for field in spec.active_fields(answers):
         value = await _shown(turn, field)
         lines.append(t("forms.summary_line", label=t(field.label), value=value))
-        edits.append(Button(t("forms.edit_field", label=t(field.label)), f"f:e:{field.name}"))
-    confirm = (Button(t("forms.confirm"), "f:ok"), Button(t("forms.cancel"), "f:cancel"))
+        edits.append(Button(t("forms.edit_field", label=t(field.label)),
+                            a.EditField(field.name).pack()))
+    confirm = (Button(t("forms.confirm"), a.Submit().pack()),
+               Button(t("forms.cancel"), a.CancelForm().pack()))
     return Reply(Safe("\n".join(lines)), (confirm, *rows(*edits, per_row=2)))
 
 

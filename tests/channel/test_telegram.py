@@ -201,3 +201,16 @@ async def test_an_admin_export_arrives_as_an_excel_document(tg, db_url):
     assert "1 đăng ký lớp" in sent["text"]
     rows = list(openpyxl.load_workbook(io.BytesIO(content)).worksheets[0].values)
     assert len(rows) == 2 and "0100233488" in rows[1]
+
+
+async def test_a_crafted_callback_cancels_nothing_and_is_a_stale_button(tg, polling_bot,
+                                                                        sessionmaker):
+    await full_registration(tg)
+    tg.user_sends_command(CHAT, "rutlai")
+    await said(tg, CHAT, "rút lại đồng ý cho mục đích nào")
+    for number, data in enumerate(("myreg:typo:1", "wd:reg:no", "cs:n", "myreg:xy:1:0"), 1):
+        tg.user_sends_callback(CHAT, data)
+        await said(tg, CHAT, "tin nhắn cũ", count=number)
+    async with sessionmaker() as session:
+        registration = (await session.execute(select(Registration))).scalar_one()
+    assert registration.status == "interested"

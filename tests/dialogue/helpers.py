@@ -53,3 +53,13 @@ async def register(chat, class_code="lop1", **fields):
         await agree(chat)
     await fill_enterprise(chat, **fields)
     return await chat.press("Xác nhận")
+
+
+async def add_admin(admin, entry="telegram:555"):
+    """An admin adds ``entry`` from the chat, then presses «Xóa …» for them."""
+    await admin.send("/admin")
+    await admin.press("Quản trị viên")
+    await admin.press("Thêm quản trị viên")
+    await admin.send(entry)
+    await admin.press("Xác nhận")
+    return await admin.press(f"Xóa {entry}")

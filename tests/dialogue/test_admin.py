@@ -15,10 +15,10 @@ from tests.fakes.chat import FakeChat
 
 ADMIN_PAYLOADS = [
     "adm", "adm:stats", "adm:export", "adm:bc", "adm:bc:cls", "adm:bc:cls:1", "adm:bc:news",
-    "adm:bc:stop:1", "adm:cls", "adm:cls:add", "adm:cls:edit:1", "adm:cls:toggle:1",
-    "adm:cls:cancel:1", "adm:cls:cancelyes:1", "adm:dl", "adm:dl:add", "adm:dl:mark:1",
-    "adm:dl:agencies", "adm:dl:code", "adm:org", "adm:adm", "adm:adm:add",
-    "adm:adm:rm:telegram:1",
+    "adm:bc:stop:1", "adm:bc:stopyes:1", "adm:cls", "adm:cls:add", "adm:cls:edit:1",
+    "adm:cls:toggle:1", "adm:cls:cancel:1", "adm:cls:cancelyes:1", "adm:dl", "adm:dl:add",
+    "adm:dl:mark:1", "adm:dl:agencies", "adm:dl:code", "adm:org", "adm:adm", "adm:adm:add",
+    "adm:adm:rm:telegram:1", "adm:adm:rmyes:telegram:1",
 ]
 
 
@@ -59,7 +59,7 @@ async def test_an_admin_removed_mid_form_cannot_submit(dispatcher, admin, sessio
     await added.press("Quản trị viên")
     await added.press("Thêm quản trị viên")
     await added.send("zalo:abc")
-    await admin.send(payload="adm:adm:rm:telegram:555")  # removed while filling the form
+    await admin.send(payload="adm:adm:rmyes:telegram:555")  # removed while filling the form
     assert "Đã xóa quyền quản trị" in admin.text()
     await added.press("Xác nhận")
     assert "không hiểu lệnh" in added.text()
@@ -167,6 +167,7 @@ async def test_broadcast_reaches_only_the_consenting_members(dispatcher, admin, 
     assert "&lt;đúng giờ&gt; &amp;" in rows[0].text  # admin text is escaped, not markup
     assert broadcast.total == 2 and broadcast.status == "sending"
     await admin.press("Dừng thông báo #1")
+    await admin.press("Có, dừng gửi")
     assert "2 tin chưa gửi đã bị hủy" in admin.text()
 
 

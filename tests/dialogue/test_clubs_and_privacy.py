@@ -96,6 +96,7 @@ async def test_withdrawing_news_keeps_registrations(chat, sessionmaker):
     await chat.press("nhận thêm tin")
     await chat.send("/rutlai")
     await chat.press("Ngừng nhận tin")
+    await chat.press("Có, rút lại")
     assert "không nhận tin" in chat.text()
     async with sessionmaker() as session:
         last = (await session.execute(select(ConsentEvent).order_by(ConsentEvent.id.desc())))

@@ -634,6 +634,11 @@ class FakeTelegram(Watched):
             f"no button {label!r} in message {stored.obj['message_id']}; buttons: {labels}"
         )
 
+    def user_sends_callback(self, chat_id: int, data: str) -> dict[str, Any]:
+        """A modified client sends ``data`` as if it were a button of the latest keyboard
+        message: Telegram relays any callback_data of up to 64 bytes."""
+        return self._press(chat_id, self._keyboard_message(chat_id, None), data)
+
     def user_shares_contact(self, chat_id: int, phone_number: str) -> dict[str, Any]:
         """The user shares their own contact (``user_id == chat_id``); returns the Update."""
         contact = {

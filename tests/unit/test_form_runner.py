@@ -1,8 +1,11 @@
 """The form runner, on a test form: the behaviour every real form inherits."""
 
+from dataclasses import dataclass
+
 import pytest
 
 from handlers import build_router
+from handlers.actions import Action
 from handlers.forms.runner import choices_of
 from handlers.forms.spec import Field, FormSpec, Invalid
 from handlers.turn import Reply
@@ -46,10 +49,15 @@ async def start_demo(turn):
     return await runner.start(turn, make_form())
 
 
+@dataclass(frozen=True)
+class StartDemo(Action, prefix="demo"):
+    pass
+
+
 @pytest.fixture
 def demo_router():
     router = build_router(extra_forms=(make_form(),))
-    router.payloads["demo"] = start_demo
+    router.actions = {**router.actions, StartDemo: start_demo}
     return router
 
 
