@@ -229,12 +229,12 @@ async def _members(session: AsyncSession, workbook: Workbook, texts: Texts, tz: 
 async def _agencies(
     session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo, today: date
 ) -> int:
-    """One row per active deadline × agency it addresses on its due date (a few hundred rows,
-    so the storage functions are used as they are)."""
+    """One row per deadline (closed ones too: their history stays) × agency it addresses on
+    its due date (a few hundred rows, so the storage functions are used as they are)."""
     sheet = _Sheet(workbook, texts, "export.sheet_agencies", AGENCY_COLUMNS)
     groups = _words(texts, AGENCY_GROUP)
     officer_counts: dict[str, int] = {}
-    for deadline in await agencies.deadlines(session):
+    for deadline in await agencies.deadlines(session, active_only=False):
         acks = await agencies.acknowledgements(session, deadline.id)
         for agency in await agencies.targets_on(session, deadline.targets, deadline.due_date):
             if agency.id not in officer_counts:
@@ -242,6 +242,8 @@ async def _agencies(
             ack = acks.get(agency.id)
             if ack is not None:
                 status = "export.status.acknowledged"
+            elif not deadline.active:
+                status = "export.status.closed"
             elif deadline.due_date < today:
                 status = "export.status.overdue"
             else:

@@ -5,6 +5,7 @@ Payloads: ``agency``, ``link`` / ``link:<code>``, ``ack:<deadline>:<agency>``,
 ``help:<deadline>:<agency>``, ``unlink:<agency>`` → ``unlink:<agency>:yes``, ``unlink:keep``.
 """
 
+from handlers import deadline_status
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
@@ -71,13 +72,15 @@ async def show(turn: Turn) -> list[Reply]:
 
 
 async def overview(turn: Turn) -> list[Reply]:
+    """The deadlines open today (or the last one, past), then the person's own agencies."""
     t = turn.t
     linked = await agencies.agencies_of(turn.session, turn.contact.id)
+    status = await deadline_status.status(turn)
     if not linked:
         buttons = rows(Button(t("agency.enter_code"), "link"),
                        Button(t("menu.back_to_menu"), "menu"))
-        return [Reply(t("agency.not_linked"), buttons)]
-    lines, buttons = [t("agency.title")], []
+        return [Reply(Safe(status + "\n\n" + t("agency.not_linked")), buttons)]
+    lines, buttons = [status, "", t("agency.title")], []
     today = turn.now.astimezone(turn.config.tz).date()
     for agency in linked:
         lines.append(t("agency.agency_line", agency=agency.name))

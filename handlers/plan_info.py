@@ -3,7 +3,7 @@ answer rests on sentences of the article) or from data an admin entered (schedul
 
 from functools import cache
 
-from handlers import consent
+from handlers import consent, deadline_status
 from handlers.context import Turn
 from handlers.menu import is_greeting, main_menu, welcome
 from handlers.qa import QaIndex, QaMatch
@@ -48,7 +48,11 @@ async def answer(turn: Turn, section: Section, extra: list[Button] = ()) -> list
     if section.id == "contact":
         text += "\n\n" + turn.t("plan.department_contact",
                                 contact=await consent.department_contact(turn))
-    buttons = [Button(step.label, step.payload) for step in section.next]
+    if section.id == "deadline":  # the plan's date, then what is open today
+        text += "\n\n" + await deadline_status.status(turn)
+    remind = await deadline_status.has_upcoming(turn)  # no reminder offer for a past deadline
+    buttons = [Button(step.label, step.payload) for step in section.next
+               if step.payload != "agency" or remind]
     return [Reply(Safe(text), rows(*buttons, per_row=1))] + (
         [Reply(turn.t("plan.did_you_mean"), rows(*extra))] if extra else []
     )

@@ -1,10 +1,11 @@
 """Admin tools for the department's staff, all behind one guarded entry (`/admin`, `adm:*`).
 
 Payloads: ``adm`` menu, ``adm:stats``, ``adm:export``, ``adm:bc…`` broadcasts, ``adm:cls…``
-sessions, ``adm:dl…`` deadlines and agencies, ``adm:org`` contact facts, ``adm:adm…`` admins.
+sessions, ``adm:dl…`` deadlines, ``adm:ag…`` agencies, ``adm:org`` contact facts, ``adm:adm…``
+admins.
 """
 
-from handlers.admin import broadcast, deadlines, people, sessions, stats
+from handlers.admin import agency_admin, broadcast, deadlines, people, sessions, stats
 from handlers.admin.guard import admin_only
 from handlers.context import Turn
 from handlers.turn import Button, Reply, rows
@@ -16,6 +17,7 @@ FORMS = (
     deadlines.DEADLINE_FORM,
     deadlines.MARK_FORM,
     deadlines.LINK_CODE_FORM,
+    agency_admin.AGENCY_FORM,
     people.ORG_FORM,
     people.ADD_ADMIN_FORM,
 )
@@ -26,6 +28,7 @@ AREAS = {
     "bc": broadcast.show,
     "cls": sessions.show,
     "dl": deadlines.show,
+    "ag": agency_admin.show,
     "org": people.edit_org,
     "adm": people.show_admins,
 }

@@ -2,13 +2,14 @@
 acknowledgement by hand, list agencies with their linked officers, create a link code.
 
 Payloads: ``adm:dl``, ``adm:dl:add``, ``adm:dl:edit:<id>``, ``adm:dl:mark:<id>``,
-``adm:dl:agencies``,
-``adm:dl:code``."""
+``adm:dl:close:<id>``, ``adm:dl:open:<id>``, ``adm:dl:agencies``, ``adm:dl:code``."""
 
 from datetime import date
 
+from handlers.admin import agency_admin
 from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
+from handlers.agency_groups import GROUPS, target_names
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
@@ -17,11 +18,7 @@ from handlers.forms.spec import Choice, Field, FormSpec
 from handlers.textnorm import whole_number
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
-from storage import agencies, contacts
-
-GROUPS = (("so-ban-nganh", "admin.group_so_ban_nganh"),
-          ("ubnd-cap-huyen", "admin.group_ubnd_cap_huyen"),
-          ("phoi-hop", "admin.group_phoi_hop"))
+from storage import agencies
 
 
 async def show(turn: Turn) -> list[Reply]:
@@ -40,8 +37,10 @@ async def show(turn: Turn) -> list[Reply]:
             })
     if action == "mark" and number is not None:
         return await runner.start(turn, MARK_FORM, {"deadline_id": number})
+    if action in ("close", "open") and number is not None:
+        return await _close_or_open(turn, number, action == "open")
     if action == "agencies":
-        return await agency_list(turn)
+        return await agency_admin.overview(turn)
     if action == "code":
         return await runner.start(turn, LINK_CODE_FORM)
     return await overview(turn)
@@ -50,32 +49,33 @@ async def show(turn: Turn) -> list[Reply]:
 async def overview(turn: Turn) -> list[Reply]:
     t, lines = turn.t, [turn.t("admin.dl_title")]
     buttons = [Button(t("admin.dl_add"), "adm:dl:add")]
-    for deadline in await agencies.deadlines(turn.session):
+    for deadline in await agencies.deadlines(turn.session, active_only=False):
         targets = await agencies.targets_on(turn.session, deadline.targets, deadline.due_date)
         done = await agencies.acknowledgements(turn.session, deadline.id)
         lines.append(t("admin.dl_line", id=deadline.id, title=deadline.title,
                        due=deadline.due_date.strftime("%d/%m/%Y"), done=len(done),
-                       total=len(targets)))
+                       total=len(targets),
+                       state=t("admin.dl_open" if deadline.active else "admin.dl_closed")))
         buttons.append(Button(t("admin.dl_edit", id=deadline.id), f"adm:dl:edit:{deadline.id}"))
-        if len(done) < len(targets):
+        if deadline.active and len(done) < len(targets):
             buttons.append(Button(t("admin.dl_mark", id=deadline.id),
                                   f"adm:dl:mark:{deadline.id}"))
+        toggle = ("admin.dl_close", "close") if deadline.active else ("admin.dl_reopen", "open")
+        buttons.append(Button(t(toggle[0], id=deadline.id), f"adm:dl:{toggle[1]}:{deadline.id}"))
     if len(lines) == 1:
         lines.append(t("admin.dl_none"))
-    buttons += [Button(t("admin.dl_agencies"), "adm:dl:agencies"),
+    buttons += [Button(t("admin.dl_agencies"), "adm:ag"),
                 Button(t("admin.dl_link_code"), "adm:dl:code"), Button(t("admin.back"), "adm")]
     return [Reply(Safe("\n".join(lines)), rows(*buttons))]
 
 
-async def agency_list(turn: Turn) -> list[Reply]:
-    t, lines = turn.t, [turn.t("admin.ag_title")]
-    for agency in await agencies.active_on(turn.session, turn.now.date()):
-        people = [await contacts.get(turn.session, contact_id)
-                  for contact_id in await agencies.officers(turn.session, agency.id)]
-        names = ", ".join(p.display_name or f"{p.channel}:{p.user_id}" for p in people)
-        lines.append(t("admin.ag_line", name=agency.name, officers=len(people),
-                       names=f" ({names})" if names else ""))
-    return [Reply(Safe("\n".join(lines)), back(turn))]
+async def _close_or_open(turn: Turn, deadline_id: int, is_open: bool) -> list[Reply]:
+    """Closing stops the reminders and keeps the acknowledgements; reopening resumes them."""
+    if not await agencies.set_deadline_open(turn.session, deadline_id, is_open):
+        return await overview(turn)
+    await audit(turn, "deadline_open" if is_open else "deadline_close", id=deadline_id)
+    key = "admin.dl_reopened" if is_open else "admin.dl_closed_ok"
+    return [Reply(turn.t(key, id=deadline_id)), *await overview(turn)]
 
 
 async def _save(turn: Turn, answers: dict) -> list[Reply]:
@@ -95,6 +95,11 @@ async def _save(turn: Turn, answers: dict) -> list[Reply]:
     await audit(turn, action, id=deadline.id, due=answers["due"], targets=answers["targets"])
     text = turn.t(key, id=deadline.id, title=deadline.title, due=due.strftime("%d/%m/%Y"),
                   count=count)
+    empty = await agencies.empty_targets(turn.session, deadline.targets, due)
+    if empty:
+        names = target_names(turn.t, empty, [])
+        text = Safe(text + "\n" + turn.t("admin.dl_targets_empty", targets=names,
+                                          due=due.strftime("%d/%m/%Y")))
     return [Reply(text), *await overview(turn)]
 
 
