@@ -37,7 +37,8 @@ async def fill_enterprise(
     """From the first question after the class choice to the summary."""
     await chat.send(company)
     await chat.send(tax_code)
-    await chat.press("Tam Kỳ")
+    await chat.send("phường Tam Kỳ")
+    await chat.press("Quảng Nam (cũ)")
     await chat.press("Thương mại")
     await chat.send("Nguyễn Văn An")
     await chat.send("Giám đốc")

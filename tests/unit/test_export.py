@@ -30,6 +30,7 @@ SHEETS = (
 def enterprise(tax_code: str, **fields) -> dict:
     return {
         "company": "Công ty TNHH Ánh Dương", "tax_code": tax_code, "locality": "tp-tam-ky",
+        "commune": "phường Tam Kỳ", "region": "quang-nam",
         "sector": "thuong-mai", "contact_name": "Nguyễn Văn An", "position": "Giám đốc",
         "phone": "+84905123456", "email": "an@anhduong.vn", **fields,
     }
@@ -168,7 +169,9 @@ async def test_text_cells_keep_leading_zeros_and_dates_are_dates(exported, texts
     assert phone.number_format == "@"
     assert row["export.reg.status"].value == "đã có chỗ"
     assert row["export.reg.attendees"].value == 2
-    assert row["export.reg.locality"].value == "Thành phố Tam Kỳ"
+    assert row["export.reg.locality"].value == "Thành phố Tam Kỳ"  # as stored before 2025
+    assert row["export.reg.commune"].value == "phường Tam Kỳ"
+    assert row["export.reg.region"].value == "Quảng Nam (cũ)"
     assert row["export.reg.sector"].value == "Thương mại, dịch vụ"
     starts, created = row["export.reg.session"], row["export.reg.created_at"]
     assert starts.is_date and starts.number_format == "dd/mm/yyyy hh:mm"
@@ -203,8 +206,8 @@ async def test_statuses_are_vietnamese_and_erased_rows_are_empty(exported, texts
     assert regs[data["waitlisted"]]["export.reg.status"].value == "danh sách chờ"
     assert regs[data["dropped"]]["export.reg.status"].value == "đã hủy"
     erased = {key: cell.value for key, cell in regs[data["erased"]].items()}
-    personal = ("company", "tax_code", "locality", "sector", "contact_name", "position",
-                "phone", "email")
+    personal = ("company", "tax_code", "locality", "commune", "region", "sector",
+                "contact_name", "position", "phone", "email")
     assert [erased[f"export.reg.{name}"] for name in personal] == [None] * len(personal)
     assert erased["export.reg.status"] == "quan tâm" and erased["export.reg.attendees"] == 1
     assert isinstance(erased["export.reg.created_at"], datetime)
@@ -258,7 +261,7 @@ async def test_an_empty_database_exports_headers_only(sessionmaker, texts, clock
     counts, workbook = await export(sessionmaker, texts, clock.now)
     assert counts["registrations"] == counts["members"] == counts["consents"] == 0
     ws = workbook[texts("export.sheet_registrations")]
-    assert ws.max_row == 1 and ws.auto_filter.ref == "A1:N1"
+    assert ws.max_row == 1 and ws.auto_filter.ref == "A1:P1"
 
 
 def test_sheet_titles_are_valid_excel_names(texts):
