@@ -47,6 +47,18 @@ async def fill_enterprise(
     await chat.send(attendees)
 
 
+async def add_deadline(admin, *groups, title="Báo cáo năm 2026", due="31/12/2026"):
+    """An admin adds a deadline for ``groups`` (their labels) through the form."""
+    await admin.send(payload="adm:dl:add")
+    await admin.send(title)
+    await admin.press("Bỏ qua")  # no description
+    await admin.send(due)
+    for group in groups:
+        await admin.press(group)
+    await admin.press("Xong")
+    await admin.press("Xác nhận")
+
+
 async def register(chat, class_code="lop1", **fields):
     """A whole registration for one class, from the deep link to the confirmation."""
     await chat.send(f"/start {class_code}")

@@ -10,7 +10,14 @@ from sqlalchemy import select
 from handlers.reminders import notify_admins
 from storage import agencies, registrations
 from storage.models import AuditEntry, Broadcast, ClassSession, OutboxMessage
-from tests.dialogue.helpers import add_session, agree, fill_enterprise, register, valid_tax_code
+from tests.dialogue.helpers import (
+    add_deadline,
+    add_session,
+    agree,
+    fill_enterprise,
+    register,
+    valid_tax_code,
+)
 from tests.fakes.chat import FakeChat
 
 ADMIN_PAYLOADS = [
@@ -175,13 +182,7 @@ async def test_broadcast_reaches_only_the_consenting_members(dispatcher, admin, 
 
 
 async def test_deadline_added_marked_and_link_code_made(dispatcher, admin, sessionmaker):
-    await admin.send(payload="adm:dl:add")
-    await admin.send("Báo cáo năm 2026")
-    await admin.press("Bỏ qua")
-    await admin.send("31/12/2026")
-    await admin.press("Các đơn vị phối hợp")
-    await admin.press("Xong")
-    await admin.press("Xác nhận")
+    await add_deadline(admin, "Các đơn vị phối hợp")  # due 31/12/2026
     assert "gửi nhắc cho 6 cơ quan" in admin.text()  # those valid on 31/12/2026
     await admin.press("Đánh dấu đã báo cáo (hạn #2)")
     await admin.press("Hiệp hội DN")

@@ -14,6 +14,7 @@ from handlers.reminders import Planner
 from messages.loader import Texts
 from storage import agencies
 from storage.models import Deadline, OutboxMessage
+from tests.dialogue.helpers import add_deadline
 from tests.fakes.chat import FakeChat
 
 TODAY = date(2026, 12, 2)
@@ -100,14 +101,7 @@ async def test_a_new_deadline_reaches_only_agencies_valid_on_its_dates_and_an_em
     assert new.valid_from == date(2025, 7, 1) and new.group == "so-ban-nganh"
     await link_officer(dispatcher, sessionmaker, clock, "new-officer", new.id)
     await link_officer(dispatcher, sessionmaker, clock, "old-officer", "so-y-te")
-    await admin.send(payload="adm:dl:add")
-    await admin.send("Báo cáo năm 2026")
-    await admin.press("Bỏ qua")
-    await admin.send("31/12/2026")
-    await admin.press("Các sở, ban, ngành")
-    await admin.press("UBND các huyện")
-    await admin.press("Xong")
-    await admin.press("Xác nhận")
+    await add_deadline(admin, "Các sở, ban, ngành", "UBND các huyện")  # due 31/12/2026
     text = admin.text()
     assert "gửi nhắc cho 1 cơ quan" in text
     assert "«UBND các huyện, thị xã, thành phố» không có cơ quan nào còn hiệu lực" in text

@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 
 from storage.models import Registration
+from tests.dialogue.helpers import register
 from tests.fakes.chat import FakeChat
 
 
@@ -60,17 +61,7 @@ async def test_eleven_digits_are_neither_a_tax_code_nor_a_personal_id(chat):
 
 async def test_an_old_registration_with_a_2023_district_is_still_shown_and_exported(
         chat, admin, sessionmaker):
-    await start_registration(chat)
-    await chat.send("0100233488")
-    await chat.send("xã Núi Thành 1")
-    await chat.press("Quảng Nam (cũ)")
-    await chat.press("Thương mại")
-    await chat.send("Nguyễn Văn An")
-    await chat.send("Giám đốc")
-    await chat.send("0905 123 456")
-    await chat.press("Bỏ qua")
-    await chat.send("1")
-    await chat.press("Xác nhận")
+    await register(chat)
     async with sessionmaker.begin() as session:  # as stored before 2025: a district id only
         stored = await session.get(Registration, 1)
         stored.locality, stored.commune, stored.region = "h-nui-thanh", None, None
