@@ -24,7 +24,9 @@ ADMIN_PAYLOADS = [
     "adm", "adm:stats", "adm:export", "adm:bc", "adm:bc:cls", "adm:bc:cls:1", "adm:bc:news",
     "adm:bc:stop:1", "adm:cls", "adm:cls:add", "adm:cls:edit:1", "adm:cls:toggle:1",
     "adm:cls:cancel:1", "adm:cls:cancelyes:1", "adm:dl", "adm:dl:add", "adm:dl:mark:1",
-    "adm:dl:agencies", "adm:dl:code", "adm:org", "adm:adm", "adm:adm:add",
+    "adm:dl:agencies", "adm:dl:code", "adm:dl:close:1", "adm:dl:open:1", "adm:ag",
+    "adm:ag:add", "adm:ag:pick", "adm:ag:pick:so-ban-nganh", "adm:ag:edit:so-y-te",
+    "adm:ag:end:so-y-te", "adm:ag:xlsx", "adm:org", "adm:adm", "adm:adm:add",
     "adm:adm:rm:telegram:1",
 ]
 

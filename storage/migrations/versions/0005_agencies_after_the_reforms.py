@@ -40,12 +40,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("region", sa.String(length=16), nullable=True))
     data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
     existing = set(op.get_bind().scalars(sa.select(agencies.c.id)))
-    op.bulk_insert(agencies, [
+    added = [
         {"id": a["id"], "name": a["name"], "short_name": a["short"], "kind": a["kind"],
          "group": a["group"], "seed": data["seed"], "valid_from": a["valid_from"],
          "valid_to": a.get("valid_to"), "successor_ids": []}
-        for a in data["added"] if a["id"] not in existing
-    ])
+        for a in data["added"] if a["id"] not in existing  # an admin may have added one
+    ]
+    if added:
+        op.bulk_insert(agencies, added)
     # Only rows nobody has ended yet: an end date an admin set stays as it is.
     still_open = agencies.c.valid_to.is_(None)
     for item in data["ended"]:
