@@ -90,6 +90,7 @@ async def fill(engine, registrations: int, members: int) -> int:
     people = registrations // 2 + members
     localities = [id_ for id_, _ in choice_list("localities")]
     sectors = [id_ for id_, _ in choice_list("sectors")]
+    regions = [id_ for id_, _ in choice_list("regions")]
     async with engine.begin() as conn:
         classes = (await conn.execute(select(TrainingClass.id, TrainingClass.prefix))).all()
         await insert_batches(conn, Contact.__table__, (
@@ -109,7 +110,9 @@ async def fill(engine, registrations: int, members: int) -> int:
              "status": STATUSES[i % 5], "attendees": 1 + i % 5,
              "company": f"Công ty TNHH Năng suất số {i}",
              "tax_code": f"{i:010d}" if i % 4 else f"{i:010d}002",
-             "locality": localities[i % len(localities)], "sector": sectors[i % len(sectors)],
+             "locality": localities[i % len(localities)] if i % 2 else None,  # before 2025
+             "commune": None if i % 2 else f"phường số {i % 90}", "region": regions[i % 3],
+             "sector": sectors[i % len(sectors)],
              "contact_name": "Nguyễn Văn An", "position": "Giám đốc",
              "phone": f"+849{i:08d}", "email": f"lienhe{i}@congty.vn",
              "created_at": NOW, "updated_at": NOW}

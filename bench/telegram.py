@@ -5,8 +5,8 @@ Everything runs offline in one process: a fake Bot API (``tests/fakes/telegram_s
 bot's answer before its next update, as a person would.
 
 * project: ``TelegramChannel`` polling a fresh, migrated SQLite database. Every user does
-  /start, /menu, a complete class registration (consent, company, tax code, locality, sector,
-  name, position, shared phone, skipped email, attendees, confirm) and /dangkycuatoi, which
+  /start, /menu, a complete class registration (consent, company, tax code, commune, region,
+  sector, name, position, shared phone, skipped email, attendees, confirm) and /dangkycuatoi, which
   must list the registration code the confirmation gave. The sending limiter is relaxed so the
   figure is our processing, not Telegram's per-chat flood limits.
 * echo: a plain python-telegram-bot ``Application`` (polling, same number of concurrent
@@ -101,9 +101,10 @@ def script(n: int) -> list[Step]:
         Step("text", "/menu", "Bạn muốn làm gì?"),
         Step("text", "/start lop1", "Thông báo xử lý dữ liệu cá nhân"),
         Step("press", "Đồng ý: đăng ký và nhắc lịch", "Tên doanh nghiệp"),
-        Step("text", f"Công ty TNHH Biển Xanh {n}", "Mã số thuế"),
-        Step("text", valid_tax_code(n), "địa bàn nào"),
-        Step("press", "Thành phố Hội An", "Lĩnh vực"),
+        Step("text", f"Công ty TNHH Biển Xanh {n}", "nhập mã số thuế"),
+        Step("text", valid_tax_code(n), "xã, phường hoặc đặc khu"),
+        Step("text", "phường Hội An Đông", "thuộc tỉnh, thành phố nào"),
+        Step("press", "Quảng Nam (cũ)", "Lĩnh vực"),
         Step("press", "Du lịch, nhà hàng, khách sạn", "Họ và tên người liên hệ"),
         Step("text", "Lê Thị Hoa", "Chức vụ"),
         Step("text", "Giám đốc", "Số điện thoại liên hệ"),

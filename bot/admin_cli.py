@@ -9,6 +9,7 @@ from bot.offline_turn import one_turn
 from bot.settings import Settings
 from bot.wiring import build_core, migrate
 from handlers.actions import Export, Stats
+from handlers.admin import agency_sheet
 from handlers.admin.people import parse_admin_id
 from handlers.context import BotConfig
 from handlers.dispatcher import utcnow
@@ -28,6 +29,10 @@ def add_parser(commands) -> None:
     add = actions.add_parser("add-admin", help="thêm quản trị viên, ví dụ telegram:123")
     add.add_argument("admin_id")
     actions.add_parser("agencies", help="liệt kê cơ quan, đơn vị nhận nhắc hạn báo cáo")
+    sheet = actions.add_parser("export-agencies", help="xuất danh sách cơ quan ra tệp Excel")
+    sheet.add_argument("--out", required=True, type=Path, help="đường dẫn tệp .xlsx")
+    load = actions.add_parser("import-agencies", help="nhập danh sách cơ quan từ tệp Excel")
+    load.add_argument("file", type=Path, help="tệp .xlsx đã xuất rồi sửa")
     code = actions.add_parser("link-code", help="tạo mã liên kết cho cán bộ một cơ quan")
     code.add_argument("agency", help="mã cơ quan, ví dụ so-y-te")
 
@@ -48,6 +53,12 @@ async def _run(settings: Settings, args) -> int:
             print(plain(replies[0].text))
         elif args.action == "add-admin":
             return await _add_admin(core, args.admin_id)
+        elif args.action == "export-agencies":
+            replies = await as_operator(core, "adm:ag:xlsx")
+            args.out.write_bytes(replies[0].document.content)
+            print(plain(replies[0].text))
+        elif args.action == "import-agencies":
+            return await _import_agencies(core, args.file.read_bytes())
         elif args.action == "agencies":
             async with core.sessionmaker() as session:
                 for agency in await agencies.active_on(session, utcnow().date()):
@@ -91,4 +102,22 @@ async def _link_code(core, agency_id: str) -> int:
         code = await agencies.new_link_code(session, agency.id, OPERATOR, utcnow())
         await admins.audit(session, OPERATOR, "link_code", {"agency": agency.id}, utcnow())
     print(plain(core.texts("admin.code_created", agency=agency.name, code=code)))
+    return 0
+
+
+async def _import_agencies(core, content: bytes) -> int:
+    """All rows or none: a sheet with a bad row changes nothing and says which rows."""
+    async with core.sessionmaker.begin() as session:
+        try:
+            found = agency_sheet.read(core.texts, content, await agency_sheet.known_ids(session))
+        except agency_sheet.SheetProblems as failed:
+            print(plain(core.texts("admin.ag_import_failed")))
+            for row, key, values in failed.problems:
+                problem = core.texts(key, **values)
+                print(plain(core.texts("admin.ag_import_row", row=row, problem=problem)))
+            return 2
+        outcome = await agency_sheet.import_rows(session, found)
+        await admins.audit(session, OPERATOR, "agency_import", dict(outcome), utcnow())
+    print(plain(core.texts("admin.ag_imported", added=outcome["added"],
+                           updated=outcome["updated"], unchanged=outcome["unchanged"])))
     return 0

@@ -310,7 +310,42 @@ class MarkDeadline(AdminAction, prefix="adm:dl:mark"):
 
 
 @dataclass(frozen=True)
-class AgencyList(AdminAction, prefix="adm:dl:agencies"):
+class CloseDeadline(AdminAction, prefix="adm:dl:close"):
+    deadline: int
+
+
+@dataclass(frozen=True)
+class ConfirmCloseDeadline(AdminAction, prefix="adm:dl:closeyes"):
+    deadline: int
+
+
+@dataclass(frozen=True)
+class ReopenDeadline(AdminAction, prefix="adm:dl:open"):
+    deadline: int
+
+
+@dataclass(frozen=True)
+class AgencyAdmin(AdminAction, prefix="adm:ag"):
+    """The agencies valid today with their officers."""
+
+
+@dataclass(frozen=True)
+class AddAgency(AdminAction, prefix="adm:ag:add"):
+    pass
+
+
+@dataclass(frozen=True)
+class PickAgency(AdminAction, prefix="adm:ag:pick"):
+    group: str | None = None  # None: choose the group first
+
+
+@dataclass(frozen=True)
+class EditAgency(AdminAction, prefix="adm:ag:edit"):
+    agency: str
+
+
+@dataclass(frozen=True)
+class ExportAgencies(AdminAction, prefix="adm:ag:xlsx"):
     pass
 
 

@@ -73,6 +73,8 @@ REGISTRATION_COLUMNS = (
     Column("export.reg.attendees", 10),
     Column("export.reg.company", 40),
     Column("export.reg.tax_code", 16, TEXT),
+    Column("export.reg.commune", 24),
+    Column("export.reg.region", 22),
     Column("export.reg.locality", 24),
     Column("export.reg.sector", 30),
     Column("export.reg.contact_name", 24),
@@ -190,7 +192,8 @@ async def _registrations(
         select(
             Registration.code, TrainingClass.title, ClassSession.starts_at, Registration.status,
             Registration.attendees, Registration.company, Registration.tax_code,
-            Registration.locality, Registration.sector, Registration.contact_name,
+            Registration.commune, Registration.region, Registration.locality,
+            Registration.sector, Registration.contact_name,
             Registration.position, Registration.phone, Registration.email,
             Registration.created_at,
         )
@@ -202,7 +205,8 @@ async def _registrations(
         sheet.append((
             row.code, row.title, _local(row.starts_at, tz), status.get(row.status, row.status),
             row.attendees, row.company, shown("tax_code", row.tax_code),
-            shown("locality", row.locality), shown("sector", row.sector),
+            row.commune, shown("region", row.region), shown("locality", row.locality),
+            shown("sector", row.sector),
             row.contact_name, row.position, shown("phone", row.phone), row.email,
             _local(row.created_at, tz),
         ))
@@ -229,12 +233,12 @@ async def _members(session: AsyncSession, workbook: Workbook, texts: Texts, tz: 
 async def _agencies(
     session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo, today: date
 ) -> int:
-    """One row per active deadline × agency it addresses on its due date (a few hundred rows,
-    so the storage functions are used as they are)."""
+    """One row per deadline (closed ones too: their history stays) × agency it addresses on
+    its due date (a few hundred rows, so the storage functions are used as they are)."""
     sheet = _Sheet(workbook, texts, "export.sheet_agencies", AGENCY_COLUMNS)
     groups = _words(texts, AGENCY_GROUP)
     officer_counts: dict[str, int] = {}
-    for deadline in await agencies.deadlines(session):
+    for deadline in await agencies.deadlines(session, active_only=False):
         acks = await agencies.acknowledgements(session, deadline.id)
         for agency in await agencies.targets_on(session, deadline.targets, deadline.due_date):
             if agency.id not in officer_counts:
@@ -242,6 +246,8 @@ async def _agencies(
             ack = acks.get(agency.id)
             if ack is not None:
                 status = "export.status.acknowledged"
+            elif not deadline.active:
+                status = "export.status.closed"
             elif deadline.due_date < today:
                 status = "export.status.overdue"
             else:

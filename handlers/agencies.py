@@ -3,6 +3,7 @@ acknowledge a report, ask for help, unlink (asked first). Everything but linking
 against the officers of the agency named in the action."""
 
 from handlers import actions as a
+from handlers import deadline_status
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
@@ -58,13 +59,15 @@ async def show(turn: Turn) -> list[Reply]:
 
 
 async def overview(turn: Turn) -> list[Reply]:
+    """The deadlines open today (or the last one, past), then the person's own agencies."""
     t = turn.t
     linked = await agencies.agencies_of(turn.session, turn.contact.id)
+    status = await deadline_status.status(turn)
     if not linked:
         buttons = rows(Button(t("agency.enter_code"), a.LinkAgency().pack()),
                        Button(t("menu.back_to_menu"), a.Menu().pack()))
-        return [Reply(t("agency.not_linked"), buttons)]
-    lines, buttons = [t("agency.title")], []
+        return [Reply(Safe(status + "\n\n" + t("agency.not_linked")), buttons)]
+    lines, buttons = [status, "", t("agency.title")], []
     today = turn.now.astimezone(turn.config.tz).date()
     for agency in linked:
         lines.append(t("agency.agency_line", agency=agency.name))

@@ -4,7 +4,7 @@ answer rests on sentences of the article) or from data an admin entered (schedul
 from functools import cache
 
 from handlers import actions as a
-from handlers import organisation, plan_dates
+from handlers import deadline_status, organisation, plan_dates
 from handlers.context import Turn
 from handlers.menu import is_greeting, main_menu, welcome
 from handlers.qa import QaIndex, QaMatch
@@ -41,6 +41,11 @@ async def sections_menu(turn: Turn) -> list[Reply]:
                   replace=turn.incoming.payload is not None)]
 
 
+async def _is_reminder_offer_for_nothing(turn: Turn, payload: str) -> bool:
+    """The agencies' screen is offered for reminders only while an open deadline is ahead."""
+    return payload == a.Agency().pack() and not await deadline_status.has_upcoming(turn)
+
+
 async def answer(turn: Turn, section: Section, extra: list[Button] = ()) -> list[Reply]:
     """A section's answer, its dated facts against today, what admins entered, next steps."""
     plan, _ = knowledge()
@@ -50,7 +55,10 @@ async def answer(turn: Turn, section: Section, extra: list[Button] = ()) -> list
         day = plan_dates.today(turn)
         parts.append("\n".join("• " + plan_dates.status(turn.t, f, day) for f in facts))
     parts += await _admin_data(turn, section.id)
-    buttons = [Button(step.label, step.payload) for step in section.next]
+    if section.id == "deadline":  # the plan's date, then what is open today
+        parts.append(await deadline_status.status(turn))
+    buttons = [Button(step.label, step.payload) for step in section.next
+               if not await _is_reminder_offer_for_nothing(turn, step.payload)]
     if facts and section.id != "current":
         parts.append(turn.t("plan.now_note"))
         buttons.insert(len(buttons) - 1, Button(turn.t("menu.now"), a.Plan("current").pack()))

@@ -63,6 +63,7 @@ SHOWN_AS = {
     "phone": show_phone,
     "tax_code": show_tax_code,
     "locality": lambda value: choice_name("localities", value),
+    "region": lambda value: choice_name("regions", value),
     "sector": lambda value: choice_name("sectors", value),
 }
 

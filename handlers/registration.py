@@ -78,8 +78,10 @@ FIELDS = (
     Field("company", "registration.ask_company", "registration.label_company", parse=v.company),
     Field("tax_code", "registration.ask_tax_code", "registration.label_tax_code",
           parse=v.tax_code, display=v.show_tax_code, check=check_not_registered),
-    Field("locality", "registration.ask_locality", "registration.label_locality",
-          choices=data_choices("localities")),
+    Field("commune", "registration.ask_commune", "registration.label_commune",
+          parse=v.commune),
+    Field("region", "registration.ask_region", "registration.label_region",
+          choices=data_choices("regions")),
     Field("sector", "registration.ask_sector", "registration.label_sector",
           choices=data_choices("sectors")),
     Field("contact_name", "registration.ask_contact_name", "registration.label_contact_name",
@@ -151,10 +153,10 @@ def after_registration_buttons(turn: Turn):
 
 
 ENTERPRISE_FORM = FormSpec(
-    name="reg", version=1, title="registration.title", fields=FIELDS, submit=submit
+    name="reg", version=2, title="registration.title", fields=FIELDS, submit=submit
 )
 EDIT_FORM = FormSpec(
-    name="reg_edit", version=1, title="registration.edit_title", fields=FIELDS, submit=submit
+    name="reg_edit", version=2, title="registration.edit_title", fields=FIELDS, submit=submit
 )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import actions as a
+from handlers.agency_groups import target_names
 from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig, local_text
 from messages.loader import Texts
@@ -61,12 +62,12 @@ class Planner:
         if not due_steps or now - due_steps[-1][1] > MAX_LATENESS:
             return 0
         step, at = due_steps[-1]
+        added = await self._report_empty_targets(session, deadline, at.date(), now)
         done = await agencies.acknowledgements(session, deadline.id)
         pending = [
             a for a in await agencies.targets_on(session, deadline.targets, at.date())
             if a.id not in done
         ]
-        added = 0
         for agency in pending:
             text = self._deadline_text(deadline, agency, step, now.date())
             buttons = [
@@ -85,6 +86,20 @@ class Planner:
         if step.startswith("od") and pending:
             added += await self._overdue_summary(session, deadline, step, pending, now)
         return added
+
+    async def _report_empty_targets(self, session, deadline, day: date, now: datetime) -> int:
+        """A group with no agency valid on the reminder day is told to the admins (once per
+        deadline, group and due date), never skipped silently."""
+        empty = await agencies.empty_targets(session, deadline.targets, day)
+        if not empty:
+            return 0
+        known = await agencies.every_agency(session)
+        text = self.texts("reminders.targets_empty", title=deadline.title,
+                          due=deadline.due_date.strftime("%d/%m/%Y"),
+                          day=day.strftime("%d/%m/%Y"),
+                          targets=target_names(self.texts, empty, known))
+        key = f"dl:{deadline.id}:empty:{'+'.join(empty)}:{deadline.due_date.isoformat()}"
+        return await notify_admins(session, self.config, key, text, now, office_hours=True)
 
     def _deadline_text(self, deadline, agency, step: str, today: date) -> str:
         t, due = self.texts, deadline.due_date.strftime("%d/%m/%Y")

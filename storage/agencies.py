@@ -1,7 +1,7 @@
 """Agencies, their officers, link codes, deadlines and acknowledgements."""
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import or_, select
@@ -22,6 +22,10 @@ class AgencyInfo:
     name: str
     short_name: str
     group: str
+    kind: str = ""
+    valid_from: date | None = None
+    valid_to: date | None = None  # the last day it existed
+    successor_ids: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class DeadlineInfo:
     offsets: list
     overdue_every: int
     overdue_max: int
+    active: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,10 +65,22 @@ async def active_on(session: AsyncSession, day: date) -> list[AgencyInfo]:
     return [_agency(row) for row in (await session.execute(query)).scalars()]
 
 
+async def every_agency(session: AsyncSession) -> list[AgencyInfo]:
+    """All agencies, ended or not."""
+    query = select(Agency).order_by(Agency.group, Agency.id)
+    return [_agency(row) for row in (await session.execute(query)).scalars()]
+
+
 async def targets_on(session: AsyncSession, targets: list[str], day: date) -> list[AgencyInfo]:
     """The agencies a deadline addresses on ``day``: its groups and its named agencies."""
     wanted = set(targets)
     return [a for a in await active_on(session, day) if a.group in wanted or a.id in wanted]
+
+
+async def empty_targets(session: AsyncSession, targets: list[str], day: date) -> list[str]:
+    """The targets (groups or named agencies) with no agency valid on ``day``."""
+    found = await targets_on(session, targets, day)
+    return [t for t in targets if not any(t in (a.group, a.id) for a in found)]
 
 
 async def officers(session: AsyncSession, agency_id: str) -> list[int]:
@@ -159,6 +176,17 @@ async def update_deadline(session: AsyncSession, deadline_id: int, **changes) ->
     return _deadline(row)
 
 
+async def set_deadline_open(session: AsyncSession, deadline_id: int, is_open: bool) -> bool:
+    """Close a deadline (no more reminders; its acknowledgements stay) or reopen it; False if
+    there is no such deadline."""
+    row = await session.get(Deadline, deadline_id)
+    if row is None:
+        return False
+    row.active = is_open
+    await session.flush()
+    return True
+
+
 async def acknowledge(
     session: AsyncSession, deadline_id: int, agency_id: str, now: datetime,
     contact_id: int | None = None, by_admin: str | None = None,
@@ -197,9 +225,10 @@ async def acknowledgements(session: AsyncSession, deadline_id: int) -> dict[str,
 
 
 def _agency(row: Agency) -> AgencyInfo:
-    return AgencyInfo(row.id, row.name, row.short_name, row.group)
+    return AgencyInfo(row.id, row.name, row.short_name, row.group, row.kind, row.valid_from,
+                      row.valid_to, list(row.successor_ids or []))
 
 
 def _deadline(row: Deadline) -> DeadlineInfo:
     return DeadlineInfo(row.id, row.title, row.description, row.due_date, row.targets,
-                        row.offsets, row.overdue_every, row.overdue_max)
+                        row.offsets, row.overdue_every, row.overdue_max, row.active)

@@ -150,7 +150,9 @@ class Registration(Base):
     attendees: Mapped[int]
     company: Mapped[str | None] = mapped_column(String(200))
     tax_code: Mapped[str | None] = mapped_column(String(16))
-    locality: Mapped[str | None] = mapped_column(String(32))
+    locality: Mapped[str | None] = mapped_column(String(32))  # a 2023 district, before 07/2025
+    commune: Mapped[str | None] = mapped_column(String(100))  # xã, phường or đặc khu, as typed
+    region: Mapped[str | None] = mapped_column(String(16))  # quang-nam | da-nang | khac
     sector: Mapped[str | None] = mapped_column(String(32))
     contact_name: Mapped[str | None] = mapped_column(String(100))
     position: Mapped[str | None] = mapped_column(String(100))

@@ -18,7 +18,8 @@ from storage.models import ClassSession, Registration, TrainingClass
 
 ACTIVE = ("confirmed", "waitlisted", "interested")
 PERSONAL_FIELDS = (
-    "company", "tax_code", "locality", "sector", "contact_name", "position", "phone", "email",
+    "company", "tax_code", "locality", "commune", "region", "sector", "contact_name", "position",
+    "phone", "email",
 )
 
 

@@ -3,7 +3,7 @@ reaches its handler in ROUTES through one guard, checked at every call."""
 
 from handlers import actions as a
 from handlers import organisation
-from handlers.admin import broadcast, deadlines, people, sessions, stats
+from handlers.admin import agency_admin, broadcast, deadlines, people, sessions, stats
 from handlers.admin.guard import admin_only
 from handlers.context import Turn
 from handlers.turn import Button, Reply, rows
@@ -16,6 +16,7 @@ FORMS = (
     deadlines.DEADLINE_FORM,
     deadlines.MARK_FORM,
     deadlines.LINK_CODE_FORM,
+    agency_admin.AGENCY_FORM,
     people.ORG_FORM,
     people.ADD_ADMIN_FORM,
 )
@@ -60,7 +61,14 @@ _ROUTES = {
     a.AddDeadline: deadlines.add,
     a.EditDeadline: deadlines.edit,
     a.MarkDeadline: deadlines.mark,
-    a.AgencyList: deadlines.agency_list,
+    a.CloseDeadline: deadlines.ask_close,
+    a.ConfirmCloseDeadline: deadlines.close,
+    a.ReopenDeadline: deadlines.reopen,
+    a.AgencyAdmin: agency_admin.overview,
+    a.AddAgency: agency_admin.add,
+    a.PickAgency: agency_admin.pick,
+    a.EditAgency: agency_admin.edit,
+    a.ExportAgencies: agency_admin.export,
     a.NewLinkCode: deadlines.link_code,
     a.OrgFacts: people.edit_org,
     a.Admins: people.admin_list,

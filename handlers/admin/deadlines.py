@@ -1,14 +1,16 @@
 """Deadlines and agencies: add a deadline and its targets, see who acknowledged, mark an
 acknowledgement by hand, list agencies with their linked officers, create a link code.
-Nothing here deletes or closes, so nothing asks for a confirmation beyond the forms' own.
+Closing a deadline asks first, naming it; nothing here deletes.
 
-Actions: Deadlines, AddDeadline, EditDeadline, MarkDeadline, AgencyList, NewLinkCode."""
+Actions: Deadlines, AddDeadline, EditDeadline, MarkDeadline, CloseDeadline →
+ConfirmCloseDeadline, ReopenDeadline, NewLinkCode."""
 
 from datetime import date
 
 from handlers import actions as a
 from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
+from handlers.agency_groups import GROUPS, target_names
 from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
@@ -16,11 +18,7 @@ from handlers.forms.runner import choices_of
 from handlers.forms.spec import Choice, Field, FormSpec
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
-from storage import agencies, contacts
-
-GROUPS = (("so-ban-nganh", "admin.group_so_ban_nganh"),
-          ("ubnd-cap-huyen", "admin.group_ubnd_cap_huyen"),
-          ("phoi-hop", "admin.group_phoi_hop"))
+from storage import agencies
 
 
 async def add(turn: Turn) -> list[Reply]:
@@ -49,37 +47,58 @@ async def link_code(turn: Turn) -> list[Reply]:
     return await runner.start(turn, LINK_CODE_FORM)
 
 
+async def ask_close(turn: Turn) -> list[Reply]:
+    deadline = await agencies.get_deadline(turn.session, turn.action.deadline)
+    if deadline is None or not deadline.active:
+        return await overview(turn)
+    confirm = rows(Button(turn.t("admin.dl_yes_close"),
+                          a.ConfirmCloseDeadline(deadline.id).pack()),
+                   Button(turn.t("admin.dl_keep_open"), a.Deadlines().pack()))
+    return [Reply(turn.t("admin.dl_confirm_close", id=deadline.id, title=deadline.title,
+                         due=deadline.due_date.strftime("%d/%m/%Y")), confirm)]
+
+
+async def close(turn: Turn) -> list[Reply]:
+    return await _close_or_open(turn, turn.action.deadline, False)
+
+
+async def reopen(turn: Turn) -> list[Reply]:
+    return await _close_or_open(turn, turn.action.deadline, True)
+
+
 async def overview(turn: Turn) -> list[Reply]:
     t, lines = turn.t, [turn.t("admin.dl_title")]
-    buttons = [Button(t("admin.dl_add"), a.AddDeadline().pack())]
-    for deadline in await agencies.deadlines(turn.session):
+    buttons = [Button(t("admin.dl_add"), "adm:dl:add")]
+    for deadline in await agencies.deadlines(turn.session, active_only=False):
         targets = await agencies.targets_on(turn.session, deadline.targets, deadline.due_date)
         done = await agencies.acknowledgements(turn.session, deadline.id)
         lines.append(t("admin.dl_line", id=deadline.id, title=deadline.title,
                        due=deadline.due_date.strftime("%d/%m/%Y"), done=len(done),
-                       total=len(targets)))
+                       total=len(targets),
+                       state=t("admin.dl_open" if deadline.active else "admin.dl_closed")))
         buttons.append(Button(t("admin.dl_edit", id=deadline.id),
                               a.EditDeadline(deadline.id).pack()))
-        if len(done) < len(targets):
+        if deadline.active and len(done) < len(targets):
             buttons.append(Button(t("admin.dl_mark", id=deadline.id),
                                   a.MarkDeadline(deadline.id).pack()))
+        toggle = (("admin.dl_close", a.CloseDeadline) if deadline.active
+                  else ("admin.dl_reopen", a.ReopenDeadline))
+        buttons.append(Button(t(toggle[0], id=deadline.id), toggle[1](deadline.id).pack()))
     if len(lines) == 1:
         lines.append(t("admin.dl_none"))
-    buttons += [Button(t("admin.dl_agencies"), a.AgencyList().pack()),
+    buttons += [Button(t("admin.dl_agencies"), a.AgencyAdmin().pack()),
                 Button(t("admin.dl_link_code"), a.NewLinkCode().pack()),
                 Button(t("admin.back"), a.AdminMenu().pack())]
     return [Reply(Safe("\n".join(lines)), rows(*buttons))]
 
 
-async def agency_list(turn: Turn) -> list[Reply]:
-    t, lines = turn.t, [turn.t("admin.ag_title")]
-    for agency in await agencies.active_on(turn.session, turn.now.date()):
-        people = [await contacts.get(turn.session, contact_id)
-                  for contact_id in await agencies.officers(turn.session, agency.id)]
-        names = ", ".join(p.display_name or f"{p.channel}:{p.user_id}" for p in people)
-        lines.append(t("admin.ag_line", name=agency.name, officers=len(people),
-                       names=f" ({names})" if names else ""))
-    return [Reply(Safe("\n".join(lines)), back(turn))]
+async def _close_or_open(turn: Turn, deadline_id: int, is_open: bool) -> list[Reply]:
+    """Closing stops the reminders and keeps the acknowledgements; reopening resumes them."""
+    if not await agencies.set_deadline_open(turn.session, deadline_id, is_open):
+        return await overview(turn)
+    await audit(turn, "deadline_open" if is_open else "deadline_close", id=deadline_id)
+    key = "admin.dl_reopened" if is_open else "admin.dl_closed_ok"
+    return [Reply(turn.t(key, id=deadline_id)), *await overview(turn)]
 
 
 async def _save(turn: Turn, answers: dict) -> list[Reply]:
@@ -99,6 +118,11 @@ async def _save(turn: Turn, answers: dict) -> list[Reply]:
     await audit(turn, action, id=deadline.id, due=answers["due"], targets=answers["targets"])
     text = turn.t(key, id=deadline.id, title=deadline.title, due=due.strftime("%d/%m/%Y"),
                   count=count)
+    empty = await agencies.empty_targets(turn.session, deadline.targets, due)
+    if empty:
+        names = target_names(turn.t, empty, [])
+        text = Safe(text + "\n" + turn.t("admin.dl_targets_empty", targets=names,
+                                          due=due.strftime("%d/%m/%Y")))
     return [Reply(text), *await overview(turn)]
 
 

@@ -55,6 +55,11 @@ def company(text: str) -> str:
     return plain_text(text, 2, 200)
 
 
+def commune(text: str) -> str:
+    """A xã, phường or đặc khu as typed ("phường Tam Kỳ"): the new names are many and recent."""
+    return plain_text(text, 2, 100)
+
+
 def job_title(text: str) -> str:
     return plain_text(text, 2, 100)
 
@@ -76,8 +81,12 @@ def person_name(text: str) -> str:
 
 
 def tax_code(text: str) -> str:
-    """Mã số thuế: 10 digits, or 10-3 for a branch; the check digit is verified."""
+    """Mã số thuế: 10 digits, or 10-3 for a branch, with its check digit verified; or the
+    12-digit personal identification number household businesses use as their tax code from
+    01/07/2025 (format only: it has no public check digit)."""
     compact = mst.compact(unicodedata.normalize("NFKC", text))
+    if re.fullmatch(r"[0-9]{12}", compact):
+        return compact
     if not re.fullmatch(r"[0-9]{10}|[0-9]{13}", compact):
         raise Invalid("validation.tax_code_format")
     try:
@@ -89,7 +98,7 @@ def tax_code(text: str) -> str:
 
 
 def show_tax_code(value: str) -> str:
-    return mst.format(value)
+    return value if len(value) == 12 else mst.format(value)
 
 
 def phone(text: str) -> str:

@@ -34,10 +34,12 @@ async def full_registration(tg, chat=CHAT):
     tg.user_sends_text(chat, "Công ty TNHH <Biển Xanh> & Cộng sự")
     await said(tg, chat, "ký tự không dùng được")
     tg.user_sends_text(chat, "Công ty TNHH Biển Xanh")
-    await said(tg, chat, "Mã số thuế")
+    await said(tg, chat, "nhập mã số thuế")
     tg.user_sends_text(chat, "0100233488")
-    await said(tg, chat, "địa bàn nào")
-    tg.user_presses(chat, "Thành phố Hội An")
+    await said(tg, chat, "xã, phường hoặc đặc khu")
+    tg.user_sends_text(chat, "phường Hội An Đông")
+    await said(tg, chat, "thuộc tỉnh, thành phố nào")
+    tg.user_presses(chat, "Quảng Nam (cũ)")
     await said(tg, chat, "Lĩnh vực")
     tg.user_presses(chat, "Du lịch, nhà hàng, khách sạn")
     await said(tg, chat, "Họ và tên người liên hệ")
@@ -55,7 +57,7 @@ async def full_registration(tg, chat=CHAT):
     await said(tg, chat, "bao nhiêu người")
     tg.user_sends_text(chat, "2")
     summary = await said(tg, chat, "Mời bạn kiểm tra lại")
-    assert "0905 123 456" in summary["text"] and "Thành phố Hội An" in summary["text"]
+    assert "0905 123 456" in summary["text"] and "phường Hội An Đông" in summary["text"]
     tg.user_presses(chat, "Xác nhận")
     return await said(tg, chat, "LTH1-0001")
 
@@ -67,8 +69,9 @@ async def test_welcome_registration_with_phone_button_stale_button_and_cancel(tg
     assert labels[0] == "Giới thiệu kế hoạch" and "Dữ liệu của tôi" in labels
     done = await full_registration(tg)
     assert "đã ghi nhận quan tâm" in done["text"]
-    locality_question = next(m for m in tg.sent(CHAT) if "địa bàn nào" in (m["text"] or ""))
-    tg.user_presses(CHAT, "Thành phố Tam Kỳ", message_id=locality_question["message_id"])
+    region_question = next(m for m in tg.sent(CHAT)
+                           if "thuộc tỉnh, thành phố nào" in (m["text"] or ""))
+    tg.user_presses(CHAT, "Thành phố Đà Nẵng (cũ)", message_id=region_question["message_id"])
     await said(tg, CHAT, "tin nhắn cũ")
     tg.user_sends_command(CHAT, "dangky")
     await said(tg, CHAT, "lớp nào")
@@ -138,7 +141,8 @@ async def test_registration_end_to_end_over_the_webhook(tg, webhook_bot, session
     await full_registration(tg, chat=4242)
     async with sessionmaker() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
-    assert registration.phone == "+84905123456" and registration.locality == "tp-hoi-an"
+    assert registration.phone == "+84905123456"
+    assert (registration.commune, registration.region) == ("phường Hội An Đông", "quang-nam")
     assert await senders("telegram") == ({"4242"}, {"4242"})
 
 

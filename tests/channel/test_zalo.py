@@ -208,12 +208,14 @@ async def test_oa_follow_welcome_question_and_registration_with_buttons_and_form
     await oa_fake.user_taps(USER, payload_of(consent, "Đồng ý: đăng ký và nhắc lịch"))
     await oa_said(oa_fake, USER, "Tên doanh nghiệp")
     await oa_fake.user_says(USER, "Công ty TNHH Biển Xanh")
-    await oa_said(oa_fake, USER, "Mã số thuế")
+    await oa_said(oa_fake, USER, "nhập mã số thuế")
     await oa_fake.user_says(USER, valid_tax_code(3))
-    locality = await oa_said(oa_fake, USER, "địa bàn nào")
-    assert locality["buttons"] == []  # 21 choices: numbered
-    await oa_fake.user_says(USER, number_of(locality["text"], "Thành phố Hội An"))
+    await oa_said(oa_fake, USER, "xã, phường hoặc đặc khu")
+    await oa_fake.user_says(USER, "phường Hội An Đông")
+    region = await oa_said(oa_fake, USER, "thuộc tỉnh, thành phố nào")
+    await oa_fake.user_taps(USER, payload_of(region, "Quảng Nam (cũ)"))
     sector = await oa_said(oa_fake, USER, "Lĩnh vực")
+    assert sector["buttons"] == []  # 8 choices and 2 steps: numbered
     await oa_fake.user_says(USER, number_of(sector["text"], "Du lịch, nhà hàng, khách sạn"))
     await oa_said(oa_fake, USER, "Họ và tên người liên hệ")
     await oa_fake.user_says(USER, "Lê Thị Hoa")
@@ -234,7 +236,7 @@ async def test_oa_follow_welcome_question_and_registration_with_buttons_and_form
     assert re.search(r"LTH\d-0001", done["text"])
     async with sessionmaker() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
-    assert registration.phone == "+84905123456" and registration.locality == "tp-hoi-an"
+    assert registration.phone == "+84905123456" and registration.region == "quang-nam"
     assert not any(m["billable"] for m in oa_fake.sent(USER))
     assert await senders("zalo") == ({USER}, {USER})
 
@@ -395,9 +397,11 @@ async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, se
     await person.choose("Đồng ý: đăng ký và nhắc lịch")
     await person.expect("Tên doanh nghiệp")
     await person.say("Công ty TNHH Biển Xanh")
-    await person.expect("Mã số thuế")
+    await person.expect("nhập mã số thuế")
     await person.say(valid_tax_code(5))
-    await person.choose("Thành phố Hội An")
+    await person.expect("xã, phường hoặc đặc khu")
+    await person.say("phường Hội An Đông")
+    await person.choose("Quảng Nam (cũ)")
     await person.choose("Du lịch, nhà hàng, khách sạn")
     await person.expect("Họ và tên người liên hệ")
     await person.say("Lê Thị Hoa")
@@ -414,7 +418,7 @@ async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, se
     assert re.search(r"LTH\d-0001", await person.expect("-0001"))
     async with sessionmaker() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
-    assert registration.phone == "+84905123456" and registration.locality == "tp-hoi-an"
+    assert registration.phone == "+84905123456" and registration.commune == "phường Hội An Đông"
     assert registration.attendees == 2 and registration.email is None
     assert all(m["parse_mode"] is None for m in zb.sent(CHAT))  # plain text only
     assert await senders("zalo_bot") == ({CHAT}, {CHAT})

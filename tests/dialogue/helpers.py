@@ -37,13 +37,26 @@ async def fill_enterprise(
     """From the first question after the class choice to the summary."""
     await chat.send(company)
     await chat.send(tax_code)
-    await chat.press("Tam Kỳ")
+    await chat.send("phường Tam Kỳ")
+    await chat.press("Quảng Nam (cũ)")
     await chat.press("Thương mại")
     await chat.send("Nguyễn Văn An")
     await chat.send("Giám đốc")
     await chat.send("0905 123 456")
     await chat.press("Bỏ qua")
     await chat.send(attendees)
+
+
+async def add_deadline(admin, *groups, title="Báo cáo năm 2026", due="31/12/2026"):
+    """An admin adds a deadline for ``groups`` (their labels) through the form."""
+    await admin.send(payload="adm:dl:add")
+    await admin.send(title)
+    await admin.press("Bỏ qua")  # no description
+    await admin.send(due)
+    for group in groups:
+        await admin.press(group)
+    await admin.press("Xong")
+    await admin.press("Xác nhận")
 
 
 async def register(chat, class_code="lop1", **fields):

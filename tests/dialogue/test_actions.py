@@ -14,7 +14,11 @@ from tests.dialogue.helpers import (
     register,
     valid_tax_code,
 )
-from tests.dialogue.test_agencies_and_reminders import link, new_code
+from tests.dialogue.test_agencies_and_reminders import (  # noqa: F401 (an autouse fixture)
+    city_health_department,
+    link,
+    new_code,
+)
 from tests.dialogue.test_clubs_and_privacy import join_club
 from tests.fakes.chat import FakeChat
 

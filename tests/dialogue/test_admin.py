@@ -1,23 +1,32 @@
 """Admin tools through the in-process chat (the admin is console:admin in the test config)."""
 
 import io
-from datetime import datetime
+from datetime import date, datetime
 
 import openpyxl
 import pytest
 from sqlalchemy import select
 
 from handlers.reminders import notify_admins
-from storage import registrations
+from storage import agencies, registrations
 from storage.models import AuditEntry, Broadcast, ClassSession, OutboxMessage
-from tests.dialogue.helpers import add_session, agree, fill_enterprise, register, valid_tax_code
+from tests.dialogue.helpers import (
+    add_deadline,
+    add_session,
+    agree,
+    fill_enterprise,
+    register,
+    valid_tax_code,
+)
 from tests.fakes.chat import FakeChat
 
 ADMIN_PAYLOADS = [
     "adm", "adm:stats", "adm:export", "adm:bc", "adm:bc:cls", "adm:bc:cls:1", "adm:bc:news",
     "adm:bc:stop:1", "adm:bc:stopyes:1", "adm:cls", "adm:cls:add", "adm:cls:edit:1",
     "adm:cls:toggle:1", "adm:cls:cancel:1", "adm:cls:cancelyes:1", "adm:dl", "adm:dl:add",
-    "adm:dl:mark:1", "adm:dl:agencies", "adm:dl:code", "adm:org", "adm:adm", "adm:adm:add",
+    "adm:dl:mark:1", "adm:dl:code", "adm:dl:close:1", "adm:dl:closeyes:1", "adm:dl:open:1",
+    "adm:ag", "adm:ag:add", "adm:ag:pick", "adm:ag:pick:so-ban-nganh", "adm:ag:edit:so-y-te",
+    "adm:ag:xlsx", "adm:org", "adm:adm", "adm:adm:add",
     "adm:adm:rm:telegram:1", "adm:adm:rmyes:telegram:1",
 ]
 
@@ -86,11 +95,15 @@ async def test_stats_show_sessions_clubs_deadlines_and_signups(dispatcher, admin
     await add_session(sessionmaker, clock, capacity=3)
     await register(FakeChat(dispatcher, "a"), tax_code=valid_tax_code(1), attendees="2")
     await register(FakeChat(dispatcher, "b"), tax_code=valid_tax_code(2), attendees="2")
+    async with sessionmaker.begin() as session:
+        await agencies.add_deadline(session, "Báo cáo tháng 11", date(2026, 11, 20),
+                                    ["phoi-hop"], clock.now)
     await admin.send("/admin")
     await admin.press("Thống kê")
     text = admin.text()
     assert "2/3 chỗ; đã có chỗ 1, chờ 1" in text
-    assert "Báo cáo kết quả thực hiện Kế hoạch 1349/KH-UBND năm 2023" in text and "quá hạn" in text
+    assert "Báo cáo tháng 11 (hạn 20/11/2026)" in text and "quá hạn" in text
+    assert "1349/KH-UBND năm 2023" not in text  # closed: its 2023 units are not overdue
     assert f"{clock.now.strftime('%d/%m')}: 2" in text
     assert await audit_actions(sessionmaker) == ["stats"]
 
@@ -172,30 +185,24 @@ async def test_broadcast_reaches_only_the_consenting_members(dispatcher, admin, 
 
 
 async def test_deadline_added_marked_and_link_code_made(dispatcher, admin, sessionmaker):
-    await admin.send(payload="adm:dl:add")
-    await admin.send("Báo cáo năm 2026")
-    await admin.press("Bỏ qua")
-    await admin.send("31/12/2026")
-    await admin.press("UBND các huyện")
-    await admin.press("Xong")
-    await admin.press("Xác nhận")
-    assert "gửi nhắc cho 18 cơ quan" in admin.text()
+    await add_deadline(admin, "Các đơn vị phối hợp")  # due 31/12/2026
+    assert "gửi nhắc cho 6 cơ quan" in admin.text()  # those valid on 31/12/2026
     await admin.press("Đánh dấu đã báo cáo (hạn #2)")
-    await admin.press("UBND TP Hội An")
+    await admin.press("Hiệp hội DN")
     await admin.press("Xác nhận")
-    assert "Ủy ban nhân dân thành phố Hội An đã báo cáo" in admin.text()
-    assert "đã xác nhận 1/18" in admin.text()
+    assert "Hiệp hội Doanh nghiệp tỉnh đã báo cáo" in admin.text()
+    assert "đã xác nhận 1/6" in admin.text()
     await admin.press("Tạo mã liên kết")
-    await admin.press("Các sở, ban, ngành")
-    await admin.press("SYT")
+    await admin.press("Các đơn vị phối hợp")
+    await admin.press("ĐH Quảng Nam")
     await admin.press("Xác nhận")
-    assert "Mã liên kết cho Sở Y tế" in admin.text()
+    assert "Mã liên kết cho Trường Đại học Quảng Nam" in admin.text()
     code = admin.text().split("/start lk-")[1].split()[0]
     officer = FakeChat(dispatcher, "officer")
     await officer.send(f"/start lk-{code}", display_name="Trần Văn Bình")
     await officer.press("Xác nhận")
-    await admin.send(payload="adm:dl:agencies")
-    assert "Sở Y tế: 1 cán bộ (Trần Văn Bình)" in admin.text()
+    await admin.send(payload="adm:ag")
+    assert "Trường Đại học Quảng Nam: 1 cán bộ (Trần Văn Bình)" in admin.text()
     assert await audit_actions(sessionmaker) == ["deadline_add", "deadline_mark", "link_code"]
 
 

@@ -9,7 +9,7 @@ from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig
 from handlers.reminders import Planner, notify_session_change
 from messages.loader import Texts
-from storage import agencies
+from storage import agencies, agency_list
 from storage.models import ClassSession, OutboxMessage
 from tests.dialogue.helpers import add_session, register, valid_tax_code
 from tests.fakes.chat import FakeChat
@@ -22,17 +22,25 @@ def local(y, m, d, hh=0, mm=0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=UTC) - TZ_OFFSET
 
 
+@pytest.fixture(autouse=True)
+async def city_health_department(sessionmaker):
+    """The 2023 departments ended on 30/06/2025; the reminders of 2026 go to the city's."""
+    async with sessionmaker.begin() as session:
+        await agency_list.save(session, agencies.AgencyInfo(
+            "so-y-te-dn", "Sở Y tế", "SYT", "so-ban-nganh", "so", date(2025, 7, 1)))
+
+
 @pytest.fixture
 def planner(config):
     return Planner(Texts.load(), BotConfig(admins=frozenset({"telegram:900"})), WorkCalendar())
 
 
-async def new_code(sessionmaker, clock, agency_id="so-y-te"):
+async def new_code(sessionmaker, clock, agency_id="so-y-te-dn"):
     async with sessionmaker.begin() as session:
         return await agencies.new_link_code(session, agency_id, "test", clock.now)
 
 
-async def new_deadline(sessionmaker, clock, due=date(2026, 12, 31), targets=("so-y-te",)):
+async def new_deadline(sessionmaker, clock, due=date(2026, 12, 31), targets=("so-y-te-dn",)):
     async with sessionmaker.begin() as session:
         return await agencies.add_deadline(session, "Báo cáo năm 2026", due, list(targets),
                                            clock.now, description="Gửi về Sở KH&CN.")
@@ -69,7 +77,7 @@ async def test_link_with_a_code_then_the_code_is_spent(dispatcher, sessionmaker,
 
 async def test_the_plan_deadline_is_seeded_for_departments_and_districts(sessionmaker):
     async with sessionmaker() as session:
-        seeded = (await agencies.deadlines(session))[0]
+        seeded = (await agencies.deadlines(session, active_only=False))[0]
         recipients = await agencies.targets_on(session, seeded.targets, seeded.due_date)
     assert seeded.due_date == date(2023, 11, 30) and "30/11/2023" in seeded.description
     assert len(recipients) == 37  # 19 provincial agencies + 18 district-level units
@@ -105,11 +113,11 @@ async def test_planner_queues_the_due_step_once_and_stops_after_acknowledgement(
     rows = await outbox_rows(sessionmaker)
     assert len(rows) == 2 and {r.chat_id for r in rows} == {"officer", "colleague"}
     assert all("còn 14 ngày làm việc" in r.text and r.office_hours for r in rows)
-    assert rows[0].buttons[0][0][1] == f"ack:{deadline.id}:so-y-te"
+    assert rows[0].buttons[0][0][1] == f"ack:{deadline.id}:so-y-te-dn"
     clock.now = at + timedelta(minutes=5)
-    await officer.send(payload=f"ack:{deadline.id}:so-y-te")
+    await officer.send(payload=f"ack:{deadline.id}:so-y-te-dn")
     assert "Đã ghi nhận" in officer.text() and "Sở Y tế" in officer.text()
-    await colleague.send(payload=f"ack:{deadline.id}:so-y-te")  # a second confirmation
+    await colleague.send(payload=f"ack:{deadline.id}:so-y-te-dn")  # a second confirmation
     assert "đã được ghi nhận gửi báo cáo" in colleague.text()
     rows = await outbox_rows(sessionmaker)
     thanks = [r for r in rows if r.dedupe_key.startswith("ack:")]
@@ -221,7 +229,7 @@ async def test_help_is_forwarded_to_admins_and_unlink_works(make_dispatcher, ses
     rows = await outbox_rows(sessionmaker)
     assert rows[-1].chat_id == "admin" and "cần hỗ trợ" in rows[-1].text
     stranger = FakeChat(dispatcher, "stranger")
-    await stranger.send(payload=f"ack:{deadline.id}:so-y-te")
+    await stranger.send(payload=f"ack:{deadline.id}:so-y-te-dn")
     assert "chưa được liên kết" in stranger.text()
     await officer.send("/hanbaocao")
     await officer.press("Hủy liên kết")

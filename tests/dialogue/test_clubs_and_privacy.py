@@ -74,7 +74,8 @@ async def test_my_data_shows_everything_stored(chat):
     await chat.send("/dulieucuatoi")
     text = chat.text()
     for shown in ("console", "đăng ký và nhắc lịch", "LTH1-0001", "Công ty TNHH Ánh Dương",
-                  "0100233488", "Thành phố Tam Kỳ", "CLB-DH-0001", "Trần Thị Bích", "2115001"):
+                  "0100233488", "phường Tam Kỳ", "Quảng Nam (cũ)", "CLB-DH-0001",
+                  "Trần Thị Bích", "2115001"):
         assert shown in text
 
 
@@ -136,7 +137,8 @@ async def test_erasure_removes_personal_fields_and_frees_the_seat(dispatcher, se
         requests = (await session.execute(select(DataRequest.kind))).scalars().all()
     assert erased.status == "cancelled" and erased.attendees == 2  # counts stay
     assert all(getattr(erased, f) is None for f in ("company", "tax_code", "contact_name",
-                                                     "position", "phone", "email", "locality"))
+                                                     "position", "phone", "email", "commune",
+                                                     "region"))
     assert member.full_name is None and member.student_id is None and member.status == "left"
     assert contact.display_name is None
     assert moved_up.status == "confirmed"

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, select
 from sqlalchemy.engine import make_url
 
 from bot.channels.telegram import user_of
-from storage import agencies, inbox, outbox
+from storage import agencies, agency_list, inbox, outbox
 from storage.models import Base, Contact, OutboxMessage
 from tests.dialogue.helpers import add_session, agree, valid_tax_code
 from tests.fakes.chat import FakeChat
@@ -24,11 +24,12 @@ STUDENT_ID = "2115987"
 CLASS_NAME = "K22 Kế toán doanh nghiệp"
 STUDENT_EMAIL = "hoa2115987@sv.qnamuni.edu.vn"
 FREE_TEXT = "nhà tôi ở thôn Phú Ninh Hạ"
+COMMUNE = "xã Tam Xuân Hai"
 TAX_CODE = valid_tax_code(4242)
 # how each value was typed, and how the bot stores it
 PHONES = ("0905 777 888", "905777888", "0935 246 810", "935246810")
 VALUES = (NAME, USERNAME, COMPANY, POSITION, EMAIL, STUDENT_ID, CLASS_NAME, STUDENT_EMAIL,
-          FREE_TEXT, TAX_CODE, *PHONES)
+          FREE_TEXT, COMMUNE, TAX_CODE, *PHONES)
 
 
 def telegram_update(update_id: int, text: str) -> dict:
@@ -46,7 +47,8 @@ async def register_with_everything(person: FakeChat):
     await agree(person)
     for typed in (COMPANY, TAX_CODE):
         await person.send(typed)
-    await person.press("Tam Kỳ")
+    await person.send(COMMUNE)
+    await person.press("Quảng Nam (cũ)")
     await person.press("Thương mại")
     for typed in (NAME, POSITION, "0905 777 888", EMAIL, "3"):
         await person.send(typed)
@@ -64,10 +66,12 @@ async def join_club(person: FakeChat):
 
 
 async def ask_help_as_officer(person: FakeChat, sessionmaker, clock):
-    async with sessionmaker.begin() as session:
-        code = await agencies.new_link_code(session, "so-y-te", "test", clock.now)
+    async with sessionmaker.begin() as session:  # the city's department, valid today
+        await agency_list.save(session, agencies.AgencyInfo(
+            "so-y-te-dn", "Sở Y tế", "SYT", "so-ban-nganh", "so", date(2025, 7, 1)))
+        code = await agencies.new_link_code(session, "so-y-te-dn", "test", clock.now)
         await agencies.add_deadline(session, "Báo cáo năm 2026", date(2026, 12, 31),
-                                    ["so-y-te"], clock.now)
+                                    ["so-y-te-dn"], clock.now)
     await person.send(f"/start lk-{code}")
     await person.press("Xác nhận")
     await person.send("/hanbaocao")

@@ -10,7 +10,13 @@ from handlers.calendar import WorkCalendar
 from handlers.reminders import Planner
 from storage.models import OutboxMessage
 from tests.dialogue.helpers import add_admin, add_session, fill_enterprise
-from tests.dialogue.test_agencies_and_reminders import link, local, new_code, new_deadline
+from tests.dialogue.test_agencies_and_reminders import (  # noqa: F401 (an autouse fixture)
+    city_health_department,
+    link,
+    local,
+    new_code,
+    new_deadline,
+)
 from tests.dialogue.test_clubs_and_privacy import join_club
 from tests.fakes.chat import FakeChat
 
@@ -107,10 +113,18 @@ async def walk_as_an_admin(dispatcher):
     await add_admin(admin)  # and asks to remove them
     await admin.send("/admin")
     await admin.press("Hạn báo cáo")
-    for label in ("Sửa hạn #1", "Đánh dấu đã báo cáo (hạn #2)", "Tạo mã liên kết"):
+    for label in ("Sửa hạn #1", "Đánh dấu đã báo cáo (hạn #2)", "Tạo mã liên kết",
+                  "Mở lại hạn #1", "Đóng hạn #1"):
         await admin.send("/admin")
         await admin.press("Hạn báo cáo")
         await admin.press(label)
+    await admin.press("Có, đóng hạn này")
+    await admin.send("/admin")
+    await admin.press("Hạn báo cáo")
+    await admin.press("Cơ quan")
+    await admin.press("Sửa, kết thúc")
+    await admin.press("Các sở, ban, ngành")
+    await admin.press(admin.labels()[0])
     await admin.press("Hủy")
 
 

@@ -42,20 +42,21 @@ async def test_kill_9_mid_form_then_continue_at_the_third_field(tmp_path):
     bot = await ConsoleBot.start(db_url, tmp_path)
     await bot.say("/start lop1", expect="Không đồng ý")
     await bot.say("1", expect="Tên doanh nghiệp")  # agree → the form starts
-    await bot.say("Công ty TNHH Ánh Dương", expect="Mã số thuế")
-    await bot.say("0100233488", expect="địa bàn nào")
+    await bot.say("Công ty TNHH Ánh Dương", expect="mã số thuế")
+    await bot.say("0100233488", expect="xã, phường hoặc đặc khu")
     bot.process.send_signal(signal.SIGKILL)
     assert await bot.process.wait() == -signal.SIGKILL
 
     again = await ConsoleBot.start(db_url, tmp_path)
-    await again.say("1", expect="Lĩnh vực")  # "1" answers the third field: Tam Kỳ
+    await again.say("phường Tam Kỳ", expect="thuộc tỉnh, thành phố nào")  # the third field
+    await again.say("1", expect="Lĩnh vực")  # Quảng Nam (cũ)
     await again.say("4", expect="Họ và tên")
     await again.say("Nguyễn Văn An", expect="Chức vụ")
     await again.say("Giám đốc", expect="Số điện thoại")
     await again.say("0905123456", expect="Email")
     await again.say("Bỏ qua", expect="bao nhiêu người")
     summary = await again.say("2", expect="Xác nhận")
-    for kept in ("Công ty TNHH Ánh Dương", "0100233488", "Thành phố Tam Kỳ"):
+    for kept in ("Công ty TNHH Ánh Dương", "0100233488", "phường Tam Kỳ", "Quảng Nam (cũ)"):
         assert kept in summary
     again.process.stdin.close()
     assert await asyncio.wait_for(again.process.wait(), timeout=30) == 0  # EOF ends it cleanly

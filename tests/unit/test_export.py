@@ -1,7 +1,7 @@
 """The admins' Excel export, read back with openpyxl: sheets, headers, rows, text cells that keep
 their leading zeros, real dates, frozen header, autofilter, erased rows, agency statuses."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from handlers.admin_export import (
     REGISTRATION_COLUMNS,
     write_workbook,
 )
-from storage import agencies, clubs, consents, contacts, registrations
+from storage import agencies, agency_list, clubs, consents, contacts, registrations
 from tests.dialogue.helpers import valid_tax_code
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,6 +30,7 @@ SHEETS = (
 def enterprise(tax_code: str, **fields) -> dict:
     return {
         "company": "Công ty TNHH Ánh Dương", "tax_code": tax_code, "locality": "tp-tam-ky",
+        "commune": "phường Tam Kỳ", "region": "quang-nam",
         "sector": "thuong-mai", "contact_name": "Nguyễn Văn An", "position": "Giám đốc",
         "phone": "+84905123456", "email": "an@anhduong.vn", **fields,
     }
@@ -81,17 +82,23 @@ async def build_data(sessionmaker, now: datetime) -> dict:
                               "2026.1", "", "telegram", "3", now + timedelta(hours=1))
 
         today = now.astimezone(TZ).date()
+        for agency_id, name, short in (("so-y-te-dn", "Sở Y tế", "SYT"),
+                                       ("so-kh-cn-dn", "Sở Khoa học và Công nghệ", "Sở KH&CN")):
+            await agency_list.save(session, agencies.AgencyInfo(
+                agency_id, name, short, "so-ban-nganh", "so", date(2025, 7, 1)))
         past = await agencies.add_deadline(
-            session, "Báo cáo quý IV", today - timedelta(days=3), ["so-y-te", "so-kh-cn"], now
+            session, "Báo cáo quý IV", today - timedelta(days=3), ["so-y-te-dn", "so-kh-cn-dn"],
+            now,
         )
         future = await agencies.add_deadline(
             session, "Báo cáo năm", today + timedelta(days=20), ["phoi-hop"], now
         )
-        await agencies.acknowledge(session, past.id, "so-kh-cn", now, by_admin="console:admin")
-        code = await agencies.new_link_code(session, "so-kh-cn", "console:admin", now)
+        await agencies.acknowledge(session, past.id, "so-kh-cn-dn", now,
+                                   by_admin="console:admin")
+        code = await agencies.new_link_code(session, "so-kh-cn-dn", "console:admin", now)
         await agencies.link(session, code, people[0], now)
         agency_rows = 0
-        for deadline in await agencies.deadlines(session):
+        for deadline in await agencies.deadlines(session, active_only=False):
             agency_rows += len(await agencies.targets_on(session, deadline.targets,
                                                           deadline.due_date))
     return {
@@ -162,7 +169,9 @@ async def test_text_cells_keep_leading_zeros_and_dates_are_dates(exported, texts
     assert phone.number_format == "@"
     assert row["export.reg.status"].value == "đã có chỗ"
     assert row["export.reg.attendees"].value == 2
-    assert row["export.reg.locality"].value == "Thành phố Tam Kỳ"
+    assert row["export.reg.locality"].value == "Thành phố Tam Kỳ"  # as stored before 2025
+    assert row["export.reg.commune"].value == "phường Tam Kỳ"
+    assert row["export.reg.region"].value == "Quảng Nam (cũ)"
     assert row["export.reg.sector"].value == "Thương mại, dịch vụ"
     starts, created = row["export.reg.session"], row["export.reg.created_at"]
     assert starts.is_date and starts.number_format == "dd/mm/yyyy hh:mm"
@@ -197,8 +206,8 @@ async def test_statuses_are_vietnamese_and_erased_rows_are_empty(exported, texts
     assert regs[data["waitlisted"]]["export.reg.status"].value == "danh sách chờ"
     assert regs[data["dropped"]]["export.reg.status"].value == "đã hủy"
     erased = {key: cell.value for key, cell in regs[data["erased"]].items()}
-    personal = ("company", "tax_code", "locality", "sector", "contact_name", "position",
-                "phone", "email")
+    personal = ("company", "tax_code", "locality", "commune", "region", "sector",
+                "contact_name", "position", "phone", "email")
     assert [erased[f"export.reg.{name}"] for name in personal] == [None] * len(personal)
     assert erased["export.reg.status"] == "quan tâm" and erased["export.reg.attendees"] == 1
     assert isinstance(erased["export.reg.created_at"], datetime)
@@ -244,14 +253,15 @@ async def test_agency_status_per_deadline(exported, texts):
     assert {row["export.agency.status"].value for row in upcoming} == {"chưa xác nhận"}
     assert {row["export.agency.group"].value for row in upcoming} == {"Cơ quan phối hợp"}
     seeded = [row for (title, _), row in by_agency.items() if "1349" in title]  # due 30/11/2023
-    assert seeded and {row["export.agency.status"].value for row in seeded} == {"quá hạn"}
+    assert seeded  # closed, with its history: not called overdue
+    assert {row["export.agency.status"].value for row in seeded} == {"chưa xác nhận, hạn đã đóng"}
 
 
 async def test_an_empty_database_exports_headers_only(sessionmaker, texts, clock):
     counts, workbook = await export(sessionmaker, texts, clock.now)
     assert counts["registrations"] == counts["members"] == counts["consents"] == 0
     ws = workbook[texts("export.sheet_registrations")]
-    assert ws.max_row == 1 and ws.auto_filter.ref == "A1:N1"
+    assert ws.max_row == 1 and ws.auto_filter.ref == "A1:P1"
 
 
 def test_sheet_titles_are_valid_excel_names(texts):
