@@ -38,10 +38,14 @@ class Router:
     async def route(self, turn: Turn) -> list[Reply]:
         turn.goto = lambda payload: self._follow(turn, payload)
         form = self._running_form(turn)
+        if form is not None and runner.leaving(turn, form):
+            return runner.ask_to_leave(turn, form)
         replies = await self._dispatch(turn, form)
-        if form is not None and turn.state.flow == form.flow and not _is_form_turn(turn):
+        if form is not None and turn.state.flow == form.flow and (
+            not _is_form_turn(turn) or runner.away(turn)
+        ):
             # a global route answered in the middle of a form: the draft stays, say so
-            replies.append(runner.resume_prompt(turn, form))
+            replies += await runner.resume_prompt(turn, form)
         return replies
 
     async def _dispatch(self, turn: Turn, form: FormSpec | None) -> list[Reply]:
@@ -60,7 +64,7 @@ class Router:
             return await handler(turn)
         if command is not None:
             return await self.commands.get(command, self.unknown_command)(turn)
-        if form is not None:
+        if form is not None and not runner.away(turn):
             return await runner.handle(turn, form)
         return await self.free_text(turn)
 

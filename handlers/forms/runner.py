@@ -3,7 +3,7 @@ resume after a pause, and a polite restart when the form definition changed.
 
 Button payloads (all ≤ 64 bytes): ``f:c:<field>:<value>`` choose, ``f:t:<field>:<value>`` toggle,
 ``f:d:<field>`` done picking, ``f:s:<field>`` skip, ``f:e:<field>`` edit, ``f:back``, ``f:cancel``,
-``f:ok`` confirm, ``f:resume``, ``f:restart``.
+``f:ok`` confirm, ``f:resume``, ``f:restart``, ``f:leave`` (leave, keeping the draft).
 """
 
 from dataclasses import replace
@@ -11,17 +11,34 @@ from datetime import datetime, timedelta
 
 from handlers.context import Turn
 from handlers.forms.spec import Choice, Field, FormSpec, Invalid
-from handlers.textnorm import nfc
+from handlers.menu import main_menu
+from handlers.textnorm import fold, nfc
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 
 SUMMARY = "_summary"
 PAUSE_BEFORE_ASKING_TO_RESUME = timedelta(minutes=30)
 DRAFT_LIFETIME = timedelta(days=30)
+# Typed in a free-text field, these mean "get me out", never the answer (README: «Forms»).
+WAYS_OUT = frozenset({"menu", "thoat", "huy", "huy bo"})
+QUOTES = ('""', "“”", "«»", "''")  # a way out in quotes is meant as the answer
+AWAY = "away"  # scratch flag: the person left the form; their typed text is not an answer
+ASKED_TO_LEAVE = "asked_to_leave"  # a second way out in a row is taken as meant
 
 
 async def start(turn: Turn, spec: FormSpec, answers: dict | None = None) -> list[Reply]:
-    """Begin ``spec`` (optionally with answers known in advance) and ask the first question."""
+    """Begin ``spec`` (optionally with answers known in advance) and ask the first question;
+    a draft of the same form with more answers is offered to continue instead, never lost."""
+    state, preset = turn.state, answers or {}
+    if (state.flow == spec.flow and state.flow_version == spec.version
+            and len(state.answers) > len(preset)
+            and all(state.answers.get(k) == v for k, v in preset.items())):
+        state.scratch.pop(AWAY, None)
+        return await resume_prompt(turn, spec)
+    return await _begin(turn, spec, answers)
+
+
+async def _begin(turn: Turn, spec: FormSpec, answers: dict | None) -> list[Reply]:
     state = turn.state
     state.clear_flow()
     state.flow, state.flow_version = spec.flow, spec.version
@@ -43,12 +60,17 @@ async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:
         state.clear_flow()
         return [Reply(t("forms.expired", title=t(spec.title)))]
     if action is None and turn.now - last > PAUSE_BEFORE_ASKING_TO_RESUME:
-        return [resume_prompt(turn, spec)]
+        return await resume_prompt(turn, spec)
+    if action is not None:  # a button of the form: the person is back
+        state.scratch.pop(AWAY, None)
+    if action == "leave":
+        state.scratch[AWAY] = True
+        return [Reply(t("forms.left", title=t(spec.title))), main_menu(turn)]
     if action == "cancel":
         state.clear_flow()
         return [Reply(t("forms.cancelled"), rows(Button(t("menu.back_to_menu"), "menu")))]
     if action == "restart":
-        return await start(turn, spec)
+        return await _begin(turn, spec, None)
     if action == "resume":
         return await _ask_current(turn, spec)
     if action == "back":
@@ -70,17 +92,54 @@ async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:
     return await _answer(turn, spec, field, action, args)
 
 
-def resume_prompt(turn: Turn, spec: FormSpec) -> Reply:
-    """Ask whether to continue a draft the person left some time ago."""
-    t, answers = turn.t, turn.state.answers
-    done = sum(1 for f in spec.active_fields(answers) if f.name in answers)
-    total = len(spec.active_fields(answers))
+async def resume_prompt(turn: Turn, spec: FormSpec) -> list[Reply]:
+    """Ask whether to continue a draft, in its own message, followed by the pending question
+    (so a typed digit answers that question) unless the person chose to leave the form."""
+    t, state = turn.t, turn.state
+    done = sum(1 for f in spec.active_fields(state.answers) if f.name in state.answers)
+    total = len(spec.active_fields(state.answers))
     buttons = rows(
         Button(t("forms.resume"), "f:resume"),
         Button(t("forms.restart"), "f:restart"),
         Button(t("forms.cancel"), "f:cancel"),
     )
-    return Reply(t("forms.resume_question", title=t(spec.title), done=done, total=total), buttons)
+    text = t("forms.resume_question", title=t(spec.title), done=done, total=total)
+    question = Reply(text, buttons, numbered=False)  # its choices are typed, never numbered
+    pending = state.step == SUMMARY or spec.field(state.step or "") is not None
+    if state.scratch.get(AWAY) or not pending:
+        return [question]
+    return [question, *await _ask_current(turn, spec)]
+
+
+def away(turn: Turn) -> bool:
+    """Whether the person left the running form (their typed text is not an answer)."""
+    return bool(turn.state.scratch.get(AWAY))
+
+
+def leaving(turn: Turn, spec: FormSpec) -> bool:
+    """Whether the person typed a way out (menu, /menu, thoát, hủy) in a free-text field, so
+    they are asked first; not when they were just asked and the word is a button there."""
+    if turn.state.scratch.pop(ASKED_TO_LEAVE, False) and turn.incoming.payload:
+        return False
+    field = spec.field(turn.state.step or "")
+    return field is not None and field.parse is not None and not away(turn) and _way_out(
+        turn.incoming.text
+    )
+
+
+def _way_out(text: str | None) -> bool:
+    return text is not None and fold(text).strip("/ .!?") in WAYS_OUT
+
+
+def ask_to_leave(turn: Turn, spec: FormSpec) -> list[Reply]:
+    t = turn.t
+    turn.state.scratch[ASKED_TO_LEAVE] = True
+    buttons = rows(
+        Button(t("forms.leave"), "f:leave"),
+        Button(t("forms.go_on"), "f:resume"),
+        Button(t("forms.discard"), "f:cancel"),
+    )
+    return [Reply(t("forms.leave_question", title=t(spec.title)), buttons)]
 
 
 def _action(payload: str | None) -> tuple[str | None, list[str]]:
@@ -118,6 +177,8 @@ async def _answer(turn: Turn, spec: FormSpec, field: Field, action, args) -> lis
 
 async def _parse_text(turn: Turn, field: Field, text: str) -> object:
     text = nfc(text)
+    if len(text) > 2 and text[0] + text[-1] in QUOTES and _way_out(text[1:-1]):
+        text = text[1:-1]
     if not text:
         raise Invalid("forms.empty")
     if len(text) > field.max_length:

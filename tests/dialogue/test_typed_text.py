@@ -1,6 +1,8 @@
 """What a person types on a text channel (terminal, Zalo Bot Platform): labels typed loosely,
 the usual words, ways out of a form, numbers after a restart (issue 15)."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -78,3 +80,72 @@ async def test_a_question_at_the_main_menu_still_reaches_the_answers(person):
     await person.send("/menu")
     await person.send("gioi thieu")  # the beginning of «Giới thiệu kế hoạch»
     assert "Ý bạn là" not in person.text() and "Bạn muốn làm gì?" not in person.text()
+
+
+@pytest.mark.parametrize("word", ["menu", "/menu", "thoát", "hủy", "Huỷ"])
+async def test_a_way_out_typed_in_a_form_is_not_an_answer(person, word):
+    await person.send("/start lop1")
+    await person.press("Đồng ý: đăng ký")
+    await person.send("Công ty TNHH Ánh Dương")
+    await person.send(word)
+    assert "Mã số thuế" not in person.text()
+    assert "giữ lại" in person.text()  # the draft is kept, and the person chooses
+    await person.send("điền tiếp")
+    assert "Mã số thuế" in person.text() and f"Hiện tại: {word}" not in person.text()
+    await person.send("quay lại")
+    assert "(Hiện tại: Công ty TNHH Ánh Dương)" in person.text()
+
+
+async def test_a_way_out_in_quotes_is_the_answer(person):
+    await person.send("/start lop1")
+    await person.press("Đồng ý: đăng ký")
+    await person.send('"Menu"')
+    assert "Mã số thuế" in person.text()
+    await person.send("quay lại")
+    assert "(Hiện tại: Menu)" in person.text()
+
+
+async def test_leaving_a_form_keeps_the_draft_and_questions_are_answered_meanwhile(person):
+    await person.send("/start lop1")
+    await person.press("Đồng ý: đăng ký")
+    await person.send("Công ty TNHH Ánh Dương")
+    await person.send("thoát")
+    await person.choose("Rời")
+    assert "Bạn muốn làm gì?" in person.text()
+    await person.send("lớp tập huấn gồm những lớp nào?")
+    assert "Mã số thuế" not in person.text() or "đang điền dở" in person.text()
+    await person.send("tiếp tục")
+    assert "Mã số thuế" in person.text()
+    await person.send(valid_tax_code(2))
+    await person.send("tam ky")
+    assert "Lĩnh vực" in person.text()
+
+
+def numbers_in(message: str) -> list[int]:
+    return [int(n) for n in re.findall(r"^\s*(\d+)\. ", message, re.MULTILINE)]
+
+
+async def test_after_a_restart_a_digit_answers_the_pending_choice(person):
+    await person.send("/start lop1")
+    await person.press("Đồng ý: đăng ký")
+    await person.send("Công ty TNHH Ánh Dương")
+    await person.send(valid_tax_code(3))
+    assert "địa bàn nào" in person.text()
+    await person.send("/start")  # what the terminal chat sends when it starts again
+    shown = person.screen()
+    numbered = [numbers_in(message) for message in shown if numbers_in(message)]
+    assert numbered and all(n == list(range(1, len(n) + 1)) for n in numbered)
+    resume = [m for m in shown if "đang điền dở" in m]
+    assert len(resume) == 1 and "Xin chào" not in resume[0] and "Tam Kỳ" not in resume[0]
+    await person.send("2")  # the second place of the pending question: Hội An
+    assert "Lĩnh vực" in person.text()
+    await person.choose("Thương mại")
+    await person.send("Nguyễn Văn An")
+    await person.send("Giám đốc")
+    await person.send("0905123456")
+    await person.send("bỏ qua")
+    await person.send("2")
+    summary = person.text()
+    for kept in ("năng suất chất lượng", "Công ty TNHH Ánh Dương", "Thành phố Hội An",
+                 "Thương mại", "Nguyễn Văn An", "Giám đốc"):
+        assert kept in summary
