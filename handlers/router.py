@@ -43,7 +43,7 @@ class Router:
         replies = await self._dispatch(turn, form)
         if form is not None and turn.state.flow == form.flow and (
             not _is_form_turn(turn) or runner.away(turn)
-        ):
+        ) and not _shows_form(replies):
             # a global route answered in the middle of a form: the draft stays, say so
             replies += await runner.resume_prompt(turn, form)
         return replies
@@ -93,6 +93,11 @@ def _is_form_turn(turn: Turn) -> bool:
     if incoming.payload:
         return incoming.payload.startswith("f:")
     return _command(incoming.text)[0] is None
+
+
+def _shows_form(replies: list[Reply]) -> bool:
+    """Whether the replies already offer the form's buttons (it was started or resumed)."""
+    return any(b.payload.startswith("f:") for reply in replies for b in reply.all_buttons())
 
 
 def _command(text: str | None) -> tuple[str | None, str | None]:

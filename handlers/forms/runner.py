@@ -117,14 +117,15 @@ def away(turn: Turn) -> bool:
 
 
 def leaving(turn: Turn, spec: FormSpec) -> bool:
-    """Whether the person typed a way out (menu, /menu, thoát, hủy) in a free-text field, so
-    they are asked first; not when they were just asked and the word is a button there."""
-    if turn.state.scratch.pop(ASKED_TO_LEAVE, False) and turn.incoming.payload:
+    """Whether the person typed a way out (menu, /menu, thoát, hủy) that is no button here or
+    is typed in a free-text field, so they are asked first; not when they were just asked and
+    the word is a button of that question."""
+    asked = turn.state.scratch.pop(ASKED_TO_LEAVE, False)
+    payload = turn.incoming.payload
+    if not _way_out(turn.incoming.text) or away(turn) or (asked and payload):
         return False
     field = spec.field(turn.state.step or "")
-    return field is not None and field.parse is not None and not away(turn) and _way_out(
-        turn.incoming.text
-    )
+    return payload is None or (field is not None and field.parse is not None)
 
 
 def _way_out(text: str | None) -> bool:

@@ -117,8 +117,15 @@ async def test_leaving_a_form_keeps_the_draft_and_questions_are_answered_meanwhi
     await person.send("tiếp tục")
     assert "Mã số thuế" in person.text()
     await person.send(valid_tax_code(2))
+    await person.send("thoát")
+    await person.choose("Rời")
+    await person.send("đăng ký lớp tập huấn")  # the menu's button: the draft is offered back
+    assert "đang điền dở" in person.text() and "địa bàn nào" in person.text()
     await person.send("tam ky")
     assert "Lĩnh vực" in person.text()
+    await person.send("quay lại")
+    await person.send("quay lại")
+    assert f"(Hiện tại: {valid_tax_code(2)})" in person.text()
 
 
 def numbers_in(message: str) -> list[int]:
