@@ -245,6 +245,7 @@ async def _back(turn: Turn, spec: FormSpec) -> list[Reply]:
     asked = state.scratch.setdefault("asked", [])
     if state.scratch.pop("editing", False):
         state.step = SUMMARY
+        state.scratch.pop("picked", None)
         return [await _summary(turn, spec)]
     if state.step == SUMMARY:
         active = [f.name for f in spec.active_fields(state.answers)]
@@ -273,7 +274,8 @@ async def _ask_current(turn: Turn, spec: FormSpec) -> list[Reply]:
     buttons: list[Button] = []
     if field.choices is not None:
         choices = await field.choices(turn, state.answers)
-        buttons += _choice_buttons(field, choices, state.scratch.get("picked", []))
+        picked = state.scratch.get("picked", state.answers.get(field.name, []))
+        buttons += _choice_buttons(field, choices, picked)
         if field.multi:
             buttons.append(Button(t("forms.done_picking"), f"f:d:{field.name}"))
     if field.optional:
