@@ -13,7 +13,7 @@ from messages.loader import Safe
 from storage import admins, org
 
 ORG_KEYS = ("dept_contact", "controller_name", "controller_contact", "retention",
-            "max_attendees")
+            "max_attendees", "club_contact_dhqn", "club_contact_cdqn")
 CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
 
 
@@ -37,7 +37,7 @@ def _org_field(key: str, prompt: str, label: str) -> Field:
 
 
 ORG_FORM = FormSpec(
-    name="adm_org", version=1, title="admin.org_title",
+    name="adm_org", version=2, title="admin.org_title",
     fields=(
         _org_field("dept_contact", "admin.org_ask_dept_contact", "admin.org_label_dept_contact"),
         _org_field("controller_name", "admin.org_ask_controller_name",
@@ -47,6 +47,11 @@ ORG_FORM = FormSpec(
         _org_field("retention", "admin.org_ask_retention", "admin.org_label_retention"),
         Field("max_attendees", "admin.org_ask_max_attendees", "admin.org_label_max_attendees",
               parse=lambda text: str(v.count_between(1, 50)(text)), optional=True),
+        # told to a student under 16 (handlers/clubs.must_be_16)
+        _org_field("club_contact_dhqn", "admin.org_ask_club_contact_dhqn",
+                   "admin.org_label_club_contact_dhqn"),
+        _org_field("club_contact_cdqn", "admin.org_ask_club_contact_cdqn",
+                   "admin.org_label_club_contact_cdqn"),
     ),
     submit=admin_only(_save_org),
 )

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from handlers.context import Turn
-from handlers.forms.spec import Choice, Field, FormSpec, Invalid
+from handlers.forms.spec import Choice, Ended, Field, FormSpec, Invalid
 from handlers.menu import main_menu
 from handlers.textnorm import fold, nfc
 from handlers.turn import Button, Reply, rows
@@ -173,6 +173,9 @@ async def _answer(turn: Turn, spec: FormSpec, field: Field, action, args) -> lis
     except Invalid as problem:
         error = Reply(t(problem.key, **problem.values))
         return [error, *await _ask_current(turn, spec)]
+    except Ended as end:
+        state.clear_flow()
+        return end.replies
     return await _after_answer(turn, spec)
 
 
