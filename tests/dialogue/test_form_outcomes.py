@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from storage import org
-from storage.models import ClubMembership
-from tests.dialogue.helpers import fill_enterprise
+from storage.models import ClubMembership, Registration
+from tests.dialogue.helpers import fill_enterprise, register
 from tests.dialogue.test_clubs_and_privacy import join_club
 from tests.fakes.chat import FakeChat
 
@@ -69,3 +69,18 @@ async def test_under_16_without_a_school_contact_names_no_contact(person):
     await person.choose("chưa đủ 16")
     assert "cha mẹ hoặc người giám hộ" in person.text() and "Về menu" in person.labels()
     assert "chưa được cập nhật" not in person.text()
+
+
+async def test_a_refusal_at_confirmation_does_not_begin_with_success(
+        person, dispatcher, sessionmaker):
+    await person.send("/start lop1")
+    await person.press("Đồng ý: đăng ký")
+    await fill_enterprise(person)
+    colleague = FakeChat(dispatcher, user_id="colleague")
+    await register(colleague, "lop1")  # the same tax code, meanwhile, from another account
+    await person.choose("Xác nhận")
+    first_line = person.text().splitlines()[0]
+    assert not first_line.startswith("Đã ") and "Chưa" in first_line
+    assert "từ một tài khoản khác" in person.text()
+    async with sessionmaker() as session:
+        assert len((await session.execute(select(Registration))).all()) == 1
