@@ -1,7 +1,6 @@
 """What a form shows and says at its ends, on the text channels (issue 15): ticks when a
 multi-select is edited, clubs that answer early, refusals that do not claim success."""
 
-import pytest
 from sqlalchemy import select
 
 from storage import org
@@ -9,11 +8,6 @@ from storage.models import ClubMembership, Registration
 from tests.dialogue.helpers import fill_enterprise, register
 from tests.dialogue.test_clubs_and_privacy import join_club
 from tests.fakes.chat import FakeChat
-
-
-@pytest.fixture(params=["console", "zalo_bot"])
-def person(request, dispatcher):
-    return FakeChat(dispatcher, channel=request.param)
 
 
 async def test_editing_a_multi_select_shows_the_ticks_and_a_tap_toggles(person):

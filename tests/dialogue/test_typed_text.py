@@ -8,14 +8,21 @@ from sqlalchemy import select
 
 from storage.models import ConsentEvent
 from tests.dialogue.helpers import valid_tax_code
-from tests.fakes.chat import FakeChat
 
 FALLBACK = "không tìm thấy câu trả lời"
 
 
-@pytest.fixture(params=["console", "zalo_bot"])
-def person(request, dispatcher):
-    return FakeChat(dispatcher, channel=request.param)
+async def at_the_tax_code(person):
+    """Agree from the poster's link to class 1 and name the company."""
+    await person.send("/start lop1")
+    await person.press("Đồng ý: đăng ký")
+    await person.send("Công ty TNHH Ánh Dương")
+
+
+async def to_the_summary(person):
+    """Type the answers from the contact's name to the number of people."""
+    for answer in ("Nguyễn Văn An", "Giám đốc", "0905123456", "bỏ qua", "2"):
+        await person.send(answer)
 
 
 @pytest.mark.parametrize("typed", ["đồng ý", "dong y", "ok", "Đồng Ý!"])
@@ -57,11 +64,7 @@ async def test_choices_typed_without_diacritics_or_in_part(person):
     assert "Ý bạn là" in person.text()
     assert person.labels() == ["Công nghiệp, chế biến, chế tạo", "Nông, lâm nghiệp, thủy sản"]
     await person.choose("Nông, lâm nghiệp")
-    await person.send("Nguyễn Văn An")
-    await person.send("Giám đốc")
-    await person.send("0905123456")
-    await person.send("bỏ qua")
-    await person.send("2")
+    await to_the_summary(person)
     assert "Thành phố Tam Kỳ" in person.text() and "Nông, lâm nghiệp, thủy sản" in person.text()
 
 
@@ -84,9 +87,7 @@ async def test_a_question_at_the_main_menu_still_reaches_the_answers(person):
 
 @pytest.mark.parametrize("word", ["menu", "/menu", "thoát", "hủy", "Huỷ"])
 async def test_a_way_out_typed_in_a_form_is_not_an_answer(person, word):
-    await person.send("/start lop1")
-    await person.press("Đồng ý: đăng ký")
-    await person.send("Công ty TNHH Ánh Dương")
+    await at_the_tax_code(person)
     await person.send(word)
     assert "Mã số thuế" not in person.text()
     assert "giữ lại" in person.text()  # the draft is kept, and the person chooses
@@ -106,9 +107,7 @@ async def test_a_way_out_in_quotes_is_the_answer(person):
 
 
 async def test_leaving_a_form_keeps_the_draft_and_questions_are_answered_meanwhile(person):
-    await person.send("/start lop1")
-    await person.press("Đồng ý: đăng ký")
-    await person.send("Công ty TNHH Ánh Dương")
+    await at_the_tax_code(person)
     await person.send("thoát")
     await person.choose("Rời")
     assert "Bạn muốn làm gì?" in person.text()
@@ -133,9 +132,7 @@ def numbers_in(message: str) -> list[int]:
 
 
 async def test_after_a_restart_a_digit_answers_the_pending_choice(person):
-    await person.send("/start lop1")
-    await person.press("Đồng ý: đăng ký")
-    await person.send("Công ty TNHH Ánh Dương")
+    await at_the_tax_code(person)
     await person.send(valid_tax_code(3))
     assert "địa bàn nào" in person.text()
     await person.send("/start")  # what the terminal chat sends when it starts again
@@ -147,11 +144,7 @@ async def test_after_a_restart_a_digit_answers_the_pending_choice(person):
     await person.send("2")  # the second place of the pending question: Hội An
     assert "Lĩnh vực" in person.text()
     await person.choose("Thương mại")
-    await person.send("Nguyễn Văn An")
-    await person.send("Giám đốc")
-    await person.send("0905123456")
-    await person.send("bỏ qua")
-    await person.send("2")
+    await to_the_summary(person)
     summary = person.text()
     for kept in ("năng suất chất lượng", "Công ty TNHH Ánh Dương", "Thành phố Hội An",
                  "Thương mại", "Nguyễn Văn An", "Giám đốc"):

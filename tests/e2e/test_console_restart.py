@@ -60,6 +60,16 @@ class ConsoleBot:
         return await asyncio.to_thread(os.read, self.terminal, 4096)
 
 
+async def finish_from_the_sector(bot: ConsoleBot) -> str:
+    """Answer from «Lĩnh vực» (Thương mại) to the summary, which is returned."""
+    await bot.say("4", expect="Họ và tên")
+    await bot.say("Nguyễn Văn An", expect="Chức vụ")
+    await bot.say("Giám đốc", expect="Số điện thoại")
+    await bot.say("0905123456", expect="Email")
+    await bot.say("Bỏ qua", expect="bao nhiêu người")
+    return await bot.say("2", expect="Xác nhận")
+
+
 async def test_kill_9_mid_form_then_continue_at_the_third_field(tmp_path):
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
     bot = await ConsoleBot.start(db_url, tmp_path)
@@ -72,12 +82,7 @@ async def test_kill_9_mid_form_then_continue_at_the_third_field(tmp_path):
 
     again = await ConsoleBot.start(db_url, tmp_path)
     await again.say("1", expect="Lĩnh vực")  # "1" answers the third field: Tam Kỳ
-    await again.say("4", expect="Họ và tên")
-    await again.say("Nguyễn Văn An", expect="Chức vụ")
-    await again.say("Giám đốc", expect="Số điện thoại")
-    await again.say("0905123456", expect="Email")
-    await again.say("Bỏ qua", expect="bao nhiêu người")
-    summary = await again.say("2", expect="Xác nhận")
+    summary = await finish_from_the_sector(again)
     for kept in ("Công ty TNHH Ánh Dương", "0100233488", "Thành phố Tam Kỳ"):
         assert kept in summary
     again.process.stdin.close()
@@ -103,12 +108,7 @@ async def test_kill_9_at_a_choice_then_a_digit_at_the_terminal_answers_it(tmp_pa
         hoi_an = re.search(r"(\d+)\. Thành phố Hội An", greeting)
         assert hoi_an and hoi_an.group(1) == "2"  # numbered from 1 in its own message
         await again.say("2", expect="Lĩnh vực", wait=10)
-        await again.say("4", expect="Họ và tên")
-        await again.say("Nguyễn Văn An", expect="Chức vụ")
-        await again.say("Giám đốc", expect="Số điện thoại")
-        await again.say("0905123456", expect="Email")
-        await again.say("Bỏ qua", expect="bao nhiêu người")
-        summary = await again.say("2", expect="Xác nhận")
+        summary = await finish_from_the_sector(again)
         for kept in ("năng suất chất lượng", "Công ty TNHH Ánh Dương", "0100233488",
                      "Thành phố Hội An", "Thương mại"):
             assert kept in summary
