@@ -152,7 +152,7 @@ class OutboxSender:
     async def _remember(session, item: OutboxItem, choices: Reply, now: datetime) -> None:
         """On a text-only channel typing "1" or a label must answer this message, as tapping
         does elsewhere: its choices become the person's last menu."""
-        buttons, numbered = menu_of([choices])
+        buttons, numbered, _ = menu_of([choices])
         if not buttons:
             return
         person = await contacts.get(session, item.contact_id)

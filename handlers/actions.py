@@ -221,6 +221,11 @@ class Resume(FormAction, prefix="f:resume"):
 
 
 @dataclass(frozen=True)
+class Leave(FormAction, prefix="f:leave"):
+    """Leave the form for now; the draft is kept."""
+
+
+@dataclass(frozen=True)
 class Restart(FormAction, prefix="f:restart"):
     pass
 

@@ -5,16 +5,43 @@ from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
 from handlers.forms.runner import choices_of
-from handlers.forms.spec import Field, FormSpec, Invalid
+from handlers.forms.spec import Ended, Field, FormSpec
 from handlers.registration import after_registration_buttons, data_choices
-from handlers.turn import Reply
+from handlers.turn import Button, Reply, rows
 from messages.choices import choice_name
+from messages.loader import Safe
 from storage import clubs as repo
+from storage import org
 
 
-async def must_be_16(_turn: Turn, _answers: dict, value: object) -> None:
-    if value != "yes":
-        raise Invalid("club.under_16")
+async def not_a_member_yet(turn: Turn, _answers: dict, school: object) -> None:
+    """Told when the school is chosen, not after every other question."""
+    reply = await _membership(turn, school)
+    if reply is not None:
+        raise Ended([reply])
+
+
+async def _membership(turn: Turn, school: str) -> Reply | None:
+    existing = await repo.active_of(turn.session, turn.contact.id, school)
+    if existing is None:
+        return None
+    text = turn.t("club.already_member", school=choice_name("schools", school),
+                  code=existing.code)
+    return Reply(text, after_registration_buttons(turn))
+
+
+async def must_be_16(turn: Turn, answers: dict, value: object) -> None:
+    """Under 16 the chat takes no data: the form ends with the school's contact, if an admin
+    entered one, and the way back to the menu."""
+    if value == "yes":
+        return
+    t, school = turn.t, answers["school"]
+    text = t("club.under_16")
+    contact = (await org.get_all(turn.session)).get(f"club_contact_{school}")
+    if contact:
+        text = Safe(text + "\n" + t("club.school_contact", school=choice_name("schools", school),
+                                     contact=contact))
+    raise Ended([Reply(text, rows(Button(t("menu.back_to_menu"), "menu")))])
 
 
 def _new_membership(answers: dict) -> bool:
@@ -23,7 +50,7 @@ def _new_membership(answers: dict) -> bool:
 
 FIELDS = (
     Field("school", "club.ask_school", "club.label_school", choices=data_choices("schools"),
-          when=_new_membership),
+          check=not_a_member_yet, when=_new_membership),
     Field("age16", "club.ask_age", "club.label_age",
           choices=choices_of(("yes", "club.age_yes"), ("no", "club.age_no")), check=must_be_16,
           when=_new_membership),
@@ -45,11 +72,10 @@ async def submit(turn: Turn, answers: dict) -> list[Reply]:
             return [Reply(t("myreg.not_yours"))]
         await repo.update_fields(turn.session, membership.id, answers)
         return [Reply(t("club.updated", code=membership.code), after_registration_buttons(turn))]
+    member = await _membership(turn, answers["school"])  # joined meanwhile from another chat
+    if member is not None:
+        return [member]
     school = choice_name("schools", answers["school"])
-    existing = await repo.active_of(turn.session, turn.contact.id, answers["school"])
-    if existing is not None:
-        text = t("club.already_member", school=school, code=existing.code)
-        return [Reply(text, after_registration_buttons(turn))]
     membership = await repo.join(
         turn.session, turn.contact.id, answers["school"], answers, turn.now
     )
@@ -74,4 +100,7 @@ async def start(turn: Turn) -> list[Reply]:
     school = turn.action.school
     answers = {"school": school} if school and choice_name("schools", school) != school \
         else None
+    member = answers and await _membership(turn, school)
+    if member:
+        return [*about, member]
     return [*about, *await runner.start(turn, CLUB_FORM, answers)]

@@ -3,7 +3,6 @@ route, save state and effects together, return the replies."""
 
 import asyncio
 import logging
-import re
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -14,8 +13,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from handlers.context import BotConfig, Turn
 from handlers.router import Router
-from handlers.textnorm import fold, nfc, whole_number
-from handlers.turn import Incoming, Reply, menu_of
+from handlers.textnorm import nfc
+from handlers.turn import Button, Incoming, Reply, menu_of, rows
+from handlers.typed_choice import candidates
 from messages.loader import Texts
 from storage import contacts, conversations, db, inbox
 from storage.conversations import ConversationKey, ConversationState
@@ -23,7 +23,6 @@ from storage.conversations import ConversationKey, ConversationState
 log = logging.getLogger(__name__)
 Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
 MAX_INCOMING = 4096  # longer texts are cut before anything else sees them
-_LABEL_DECORATION = re.compile(r"^[^\w]+", re.UNICODE)
 
 
 def utcnow() -> datetime:
@@ -99,33 +98,38 @@ class Dispatcher:
                 incoming.display_name, now,
             )
             state = await conversations.load(session, key)
+            resolved = resolve_typed_choice(incoming, state)
             turn = Turn(
-                incoming=resolve_typed_choice(incoming, state),
+                incoming=incoming if isinstance(resolved, list) else resolved,
                 state=state, session=session, texts=self._texts, now=now,
                 contact=contact, config=self._config,
             )
-            replies = await self._router.route(turn)
-            buttons, numbered = menu_of(replies)
+            if isinstance(resolved, list):  # several buttons fit what was typed
+                replies = [Reply(self._texts("menu.did_you_mean"), rows(*resolved))]
+            else:
+                replies = await self._router.route(turn)
+            buttons, state.menu_numbered, state.menu_from = menu_of(replies)
             state.menu = [[b.label, b.payload] for b in buttons]
-            state.menu_numbered = numbered
             await conversations.save(session, key, state, now)
         await db.checkpoint_if_asked(session)  # after an erasure, now that it is committed
         return replies
 
 
-def resolve_typed_choice(incoming: Incoming, state: ConversationState) -> Incoming:
-    """Map typed text to the payload of a button last shown: by its label, or by its number
-    when the buttons were shown numbered. Text channels rely on this; it also lets a Telegram
-    user type "Hủy" instead of tapping."""
+def resolve_typed_choice(incoming: Incoming, state: ConversationState) -> Incoming | list[Button]:
+    """Map typed text to the payload of a button last shown (see handlers.typed_choice), or
+    return the buttons it may mean when there are several. Text channels rely on this; it also
+    lets a Telegram user type "Hủy" or "ok" instead of tapping. The text stays, so a handler can
+    tell typing from tapping."""
     if incoming.payload or not incoming.text or not state.menu:
         return incoming
-    typed = fold(incoming.text)
-    for label, payload in state.menu:
-        if fold(_LABEL_DECORATION.sub("", label)) == typed:
-            return replace(incoming, payload=payload)
-    number = whole_number(incoming.text)
-    if state.menu_numbered and number is not None and 1 <= number <= len(state.menu):
-        return replace(incoming, payload=state.menu[number - 1][1])
+    labels = [label for label, _ in state.menu]
+    found = candidates(incoming.text, labels, state.menu_from, state.menu_numbered)
+    payloads = list(dict.fromkeys(state.menu[i][1] for i in found))
+    if len(payloads) == 1:
+        return replace(incoming, payload=payloads[0])
+    if payloads:
+        first_label = {payload: label for label, payload in reversed(state.menu)}
+        return [Button(first_label[payload], payload) for payload in payloads]
     return incoming
 
 

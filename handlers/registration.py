@@ -101,7 +101,7 @@ FIELDS = (
 async def submit(turn: Turn, answers: dict) -> list[Reply]:
     if not _new_registration(answers):
         return await _save_edit(turn, answers)
-    t, lines = turn.t, [turn.t("registration.done", company=answers["company"])]
+    t, done, refused = turn.t, [], []
     for code in answers["classes"]:
         info = await repo.class_by_code(turn.session, code)
         try:
@@ -110,10 +110,15 @@ async def submit(turn: Turn, answers: dict) -> list[Reply]:
             )
         except repo.DuplicateRegistration:  # registered meanwhile from another chat
             reach = await organisation.reach(turn)
-            lines.append(t("registration.duplicate_other", title=info.title, reach=reach))
+            refused.append(t("registration.duplicate_other", title=info.title, reach=reach))
             continue
-        lines.append(await describe_result(turn, registration, info.title))
-    lines.append(t("registration.next_steps"))
+        done.append(await describe_result(turn, registration, info.title))
+    # the first words say what happened: a success phrase only when something was recorded
+    if done:
+        lines = [t("registration.done", company=answers["company"]), *done, *refused,
+                 t("registration.next_steps")]
+    else:
+        lines = [t("registration.nothing_recorded", company=answers["company"]), *refused]
     return [Reply(Safe("\n".join(lines)), after_registration_buttons(turn))]
 
 

@@ -40,10 +40,14 @@ class Router:
     async def route(self, turn: Turn) -> list[Reply]:
         turn.goto = lambda action: self._follow(turn, action)
         form = self._running_form(turn)
+        if form is not None and runner.leaving(turn, form):
+            return runner.ask_to_leave(turn, form)
         replies = await self._dispatch(turn, form)
-        if form is not None and turn.state.flow == form.flow and not _is_form_turn(turn):
+        if form is not None and turn.state.flow == form.flow and (
+            not _is_form_turn(turn) or runner.away(turn)
+        ) and not _shows_form(replies):
             # a global route answered in the middle of a form: the draft stays, say so
-            replies.append(runner.resume_prompt(turn, form))
+            replies += await runner.resume_prompt(turn, form)
         return replies
 
     async def _dispatch(self, turn: Turn, form: FormSpec | None) -> list[Reply]:
@@ -63,7 +67,7 @@ class Router:
             if isinstance(target, Action):  # typed, not pressed: the incoming stays as it is
                 return await self._run(turn, form, target)
             return await target(turn)
-        if form is not None:
+        if form is not None and not runner.away(turn):
             return await runner.handle(turn, form)
         return await self.free_text(turn)
 
@@ -108,6 +112,11 @@ def _packs(action: Action) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _shows_form(replies: list[Reply]) -> bool:
+    """Whether the replies already offer the form's buttons (it was started or resumed)."""
+    return any(b.payload.startswith("f:") for reply in replies for b in reply.all_buttons())
 
 
 def _command(text: str | None) -> tuple[str | None, str | None]:

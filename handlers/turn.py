@@ -91,16 +91,21 @@ def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
 
 
+def menu_of(replies: list[Reply]) -> tuple[list[Button], bool, int]:
+    """The buttons a turn showed, in order; whether typed digits choose among them; and the
+    index of the first button digits count from.
 
-def menu_of(replies: list[Reply]) -> tuple[list[Button], bool]:
-    """The buttons a turn showed, in order, and whether text channels number them.
-
-    Text-only channels and the dispatcher both use this, so the "2" a person types maps to the
-    same button that was shown as "2".
+    Numbers belong to the message that shows them: only the last message with buttons is
+    numbered (from 1), when it offers choices rather than asking for typed text. Text-only
+    channels and the dispatcher both use this, so the "2" a person types maps to the button
+    shown as "2".
     """
     with_buttons = [reply for reply in replies if reply.buttons]
     buttons = [button for reply in with_buttons for button in reply.all_buttons()]
-    return buttons, all(reply.numbered for reply in with_buttons)
+    if not with_buttons:
+        return buttons, True, 0
+    last = with_buttons[-1]
+    return buttons, last.numbered, len(buttons) - len(last.all_buttons())
 
 
 def merged(replies: list[Reply], limit: int) -> list[Reply]:

@@ -28,7 +28,8 @@ class ConversationState:
         scratch: flow-private values that are not answers (e.g. "editing").
         flow_version: the version of the flow definition the answers were collected with.
         menu: the last buttons shown, as [label, payload] pairs, so "2" maps back to a payload.
-        menu_numbered: whether those buttons were shown as a numbered list.
+        menu_numbered: whether typed digits choose among those buttons.
+        menu_from: the index in ``menu`` of the button shown as "1" (the last message's first).
         updated_at: ISO time of the last saved turn (None for a new person).
     """
 
@@ -39,6 +40,7 @@ class ConversationState:
     flow_version: int | None = None
     menu: list = field(default_factory=list)
     menu_numbered: bool = True
+    menu_from: int = 0
     updated_at: str | None = None
 
     def clear_flow(self) -> None:
@@ -111,7 +113,8 @@ async def remember_menu(
     row = await _row(session, key)
     session.info[key] = row.id if row else None  # known: _write does not look again
     state = row.state if row else asdict(ConversationState())
-    await _write(session, key, {**state, "menu": menu, "menu_numbered": numbered}, now)
+    menu_state = {"menu": menu, "menu_numbered": numbered, "menu_from": 0}
+    await _write(session, key, {**state, **menu_state}, now)
 
 
 async def forget_other_chats(session: AsyncSession, key: ConversationKey) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from handlers.turn import Reply, menu_of
+from handlers.turn import Reply
 from messages.loader import Safe, Texts
 
 _TAG = re.compile(r"</?(b|i|u|s|code|pre)>")
@@ -21,14 +21,14 @@ def plain(text: str) -> str:
 
 
 def render(replies: list[Reply]) -> list[str]:
-    """One plain-text message per reply; buttons numbered across the whole turn."""
-    _, numbered = menu_of(replies)
-    messages, number = [], 0
-    for reply in replies:
+    """One plain-text message per reply; the buttons of the last message with buttons numbered
+    from 1 (when it offers choices), the others shown as labels to type."""
+    last = max((i for i, reply in enumerate(replies) if reply.buttons), default=None)
+    messages = []
+    for index, reply in enumerate(replies):
         lines = [plain(reply.text)]
-        if reply.buttons and numbered:
-            for button in reply.all_buttons():
-                number += 1
+        if reply.buttons and reply.numbered and index == last:
+            for number, button in enumerate(reply.all_buttons(), start=1):
                 lines.append(f"  {number}. {button.label}")
         elif reply.buttons:
             lines.append("  " + " · ".join(f"[{b.label}]" for b in reply.all_buttons()))

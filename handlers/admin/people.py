@@ -17,7 +17,7 @@ from messages.loader import Safe
 from storage import admins, org
 
 ORG_KEYS = ("dept_name", "jurisdiction", "controller_name", "dept_contact", "retention",
-            "max_attendees")
+            "max_attendees", "club_contact_dhqn", "club_contact_cdqn")
 CHANNELS = ("telegram", "zalo", "zalo_bot", "console", "web")
 
 
@@ -55,6 +55,11 @@ ORG_FORM = FormSpec(
         _org_field("retention", "admin.org_ask_retention", "admin.org_label_retention"),
         Field("max_attendees", "admin.org_ask_max_attendees", "admin.org_label_max_attendees",
               parse=lambda text: str(v.count_between(1, 50)(text)), optional=True),
+        # told to a student under 16 (handlers/clubs.must_be_16)
+        _org_field("club_contact_dhqn", "admin.org_ask_club_contact_dhqn",
+                   "admin.org_label_club_contact_dhqn"),
+        _org_field("club_contact_cdqn", "admin.org_ask_club_contact_cdqn",
+                   "admin.org_label_club_contact_cdqn"),
     ),
     submit=admin_only(_save_org),
 )

@@ -2,8 +2,8 @@
 resume after a pause, and a polite restart when the form definition changed.
 
 Its buttons carry the form actions of handlers/actions.py (Choose, Toggle, DonePicking, Skip,
-EditField, Back, CancelForm, Submit, Resume, Restart); a field's action names the field, so a
-button of another question is refused.
+EditField, Back, CancelForm, Submit, Resume, Restart, Leave); a field's action names the field,
+so a button of another question is refused.
 """
 
 from dataclasses import replace
@@ -11,18 +11,35 @@ from datetime import datetime, timedelta
 
 from handlers import actions as a
 from handlers.context import Turn
-from handlers.forms.spec import Choice, Field, FormSpec, Invalid
-from handlers.textnorm import nfc
+from handlers.forms.spec import Choice, Ended, Field, FormSpec, Invalid
+from handlers.menu import main_menu
+from handlers.textnorm import fold, nfc
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 
 SUMMARY = "_summary"
 PAUSE_BEFORE_ASKING_TO_RESUME = timedelta(minutes=30)
 DRAFT_LIFETIME = timedelta(days=30)
+# Typed in a free-text field, these mean "get me out", never the answer (README: «Forms»).
+WAYS_OUT = frozenset({"menu", "thoat", "huy", "huy bo"})
+QUOTES = ('""', "“”", "«»", "''")  # a way out in quotes is meant as the answer
+AWAY = "away"  # scratch flag: the person left the form; their typed text is not an answer
+ASKED_TO_LEAVE = "asked_to_leave"  # a second way out in a row is taken as meant
 
 
 async def start(turn: Turn, spec: FormSpec, answers: dict | None = None) -> list[Reply]:
-    """Begin ``spec`` (optionally with answers known in advance) and ask the first question."""
+    """Begin ``spec`` (optionally with answers known in advance) and ask the first question;
+    a draft of the same form with more answers is offered to continue instead, never lost."""
+    state, preset = turn.state, answers or {}
+    if (state.flow == spec.flow and state.flow_version == spec.version
+            and len(state.answers) > len(preset)
+            and all(state.answers.get(k) == v for k, v in preset.items())):
+        state.scratch.pop(AWAY, None)
+        return await resume_prompt(turn, spec)
+    return await _begin(turn, spec, answers)
+
+
+async def _begin(turn: Turn, spec: FormSpec, answers: dict | None) -> list[Reply]:
     state = turn.state
     state.clear_flow()
     state.flow, state.flow_version = spec.flow, spec.version
@@ -44,13 +61,18 @@ async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:
         state.clear_flow()
         return [Reply(t("forms.expired", title=t(spec.title)))]
     if action is None and turn.now - last > PAUSE_BEFORE_ASKING_TO_RESUME:
-        return [resume_prompt(turn, spec)]
+        return await resume_prompt(turn, spec)
+    if action is not None:  # a button of the form: the person is back
+        state.scratch.pop(AWAY, None)
+    if isinstance(action, a.Leave):
+        state.scratch[AWAY] = True
+        return [Reply(t("forms.left", title=t(spec.title))), main_menu(turn)]
     if isinstance(action, a.CancelForm):
         state.clear_flow()
         return [Reply(t("forms.cancelled"), rows(Button(t("menu.back_to_menu"),
                                                         a.Menu().pack())))]
     if isinstance(action, a.Restart):
-        return await start(turn, spec)
+        return await _begin(turn, spec, None)
     if isinstance(action, a.Resume):
         return await _ask_current(turn, spec)
     if isinstance(action, a.Back):
@@ -72,17 +94,55 @@ async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:
     return await _answer(turn, spec, field, action)
 
 
-def resume_prompt(turn: Turn, spec: FormSpec) -> Reply:
-    """Ask whether to continue a draft the person left some time ago."""
-    t, answers = turn.t, turn.state.answers
-    done = sum(1 for f in spec.active_fields(answers) if f.name in answers)
-    total = len(spec.active_fields(answers))
+async def resume_prompt(turn: Turn, spec: FormSpec) -> list[Reply]:
+    """Ask whether to continue a draft, in its own message, followed by the pending question
+    (so a typed digit answers that question) unless the person chose to leave the form."""
+    t, state = turn.t, turn.state
+    done = sum(1 for f in spec.active_fields(state.answers) if f.name in state.answers)
+    total = len(spec.active_fields(state.answers))
     buttons = rows(
         Button(t("forms.resume"), a.Resume().pack()),
         Button(t("forms.restart"), a.Restart().pack()),
         Button(t("forms.cancel"), a.CancelForm().pack()),
     )
-    return Reply(t("forms.resume_question", title=t(spec.title), done=done, total=total), buttons)
+    text = t("forms.resume_question", title=t(spec.title), done=done, total=total)
+    question = Reply(text, buttons, numbered=False)  # its choices are typed, never numbered
+    pending = state.step == SUMMARY or spec.field(state.step or "") is not None
+    if state.scratch.get(AWAY) or not pending:
+        return [question]
+    return [question, *await _ask_current(turn, spec)]
+
+
+def away(turn: Turn) -> bool:
+    """Whether the person left the running form (their typed text is not an answer)."""
+    return bool(turn.state.scratch.get(AWAY))
+
+
+def leaving(turn: Turn, spec: FormSpec) -> bool:
+    """Whether the person typed a way out (menu, /menu, thoát, hủy) that is no button here or
+    is typed in a free-text field, so they are asked first; not when they were just asked and
+    the word is a button of that question."""
+    asked = turn.state.scratch.pop(ASKED_TO_LEAVE, False)
+    payload = turn.incoming.payload
+    if not _way_out(turn.incoming.text) or away(turn) or (asked and payload):
+        return False
+    field = spec.field(turn.state.step or "")
+    return payload is None or (field is not None and field.parse is not None)
+
+
+def _way_out(text: str | None) -> bool:
+    return text is not None and fold(text).strip("/ .!?") in WAYS_OUT
+
+
+def ask_to_leave(turn: Turn, spec: FormSpec) -> list[Reply]:
+    t = turn.t
+    turn.state.scratch[ASKED_TO_LEAVE] = True
+    buttons = rows(
+        Button(t("forms.leave"), a.Leave().pack()),
+        Button(t("forms.go_on"), a.Resume().pack()),
+        Button(t("forms.discard"), a.CancelForm().pack()),
+    )
+    return [Reply(t("forms.leave_question", title=t(spec.title)), buttons)]
 
 
 async def _answer(turn: Turn, spec: FormSpec, field: Field, action) -> list[Reply]:
@@ -108,11 +168,16 @@ async def _answer(turn: Turn, spec: FormSpec, field: Field, action) -> list[Repl
     except Invalid as problem:
         error = Reply(t(problem.key, **problem.values))
         return [error, *await _ask_current(turn, spec)]
+    except Ended as end:
+        state.clear_flow()
+        return end.replies
     return await _after_answer(turn, spec)
 
 
 async def _parse_text(turn: Turn, field: Field, text: str) -> object:
     text = nfc(text)
+    if len(text) > 2 and text[0] + text[-1] in QUOTES and _way_out(text[1:-1]):
+        text = text[1:-1]
     if not text:
         raise Invalid("forms.empty")
     if len(text) > field.max_length:
@@ -178,6 +243,7 @@ async def _back(turn: Turn, spec: FormSpec) -> list[Reply]:
     asked = state.scratch.setdefault("asked", [])
     if state.scratch.pop("editing", False):
         state.step = SUMMARY
+        state.scratch.pop("picked", None)
         return [await _summary(turn, spec)]
     if state.step == SUMMARY:
         active = [f.name for f in spec.active_fields(state.answers)]
@@ -206,7 +272,8 @@ async def _ask_current(turn: Turn, spec: FormSpec) -> list[Reply]:
     buttons: list[Button] = []
     if field.choices is not None:
         choices = await field.choices(turn, state.answers)
-        buttons += _choice_buttons(field, choices, state.scratch.get("picked", []))
+        picked = state.scratch.get("picked", state.answers.get(field.name, []))
+        buttons += _choice_buttons(field, choices, picked)
         if field.multi:
             buttons.append(Button(t("forms.done_picking"), a.DonePicking(field.name).pack()))
     if field.optional:

@@ -16,6 +16,15 @@ class Invalid(Exception):
         self.values = values
 
 
+class Ended(Exception):
+    """An answer that ends the form there: the draft is dropped and ``replies`` say why and
+    where to go (a club member choosing their school, a student under 16)."""
+
+    def __init__(self, replies: list[Reply]):
+        super().__init__("form ended")
+        self.replies = replies
+
+
 @dataclass(frozen=True)
 class Choice:
     value: str  # ASCII, short: it travels in button payloads
@@ -40,7 +49,8 @@ class Field:
         ask_phone: offer the platform's "share my phone number" button.
         when: ask the field only if this returns True for the answers so far.
         display: how a stored value is shown back (default: as stored).
-        check: a further check that needs the database or other answers; raises Invalid.
+        check: a further check that needs the database or other answers; raises Invalid to
+            ask again, or Ended to end the form.
         max_length: the longest typed answer accepted (a pasted essay is refused, not cut).
     """
 

@@ -424,6 +424,34 @@ async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, se
     assert await senders("zalo_bot") == ({CHAT}, {CHAT})
 
 
+async def test_bot_words_typed_choose_and_a_restart_keeps_the_draft(zb, make_bot):
+    await make_bot()
+    person = BotUser(zb)
+    await person.say("/start lop1")
+    await person.expect("Thông báo xử lý dữ liệu cá nhân")
+    await person.say("dong y")
+    assert "1. Đồng ý: đăng ký và nhắc lịch" in await person.expect("Ý bạn là")
+    await person.say("1")
+    await person.expect("Tên doanh nghiệp")
+    await person.say("menu")  # a way out, not the company's name
+    await person.expect("giữ lại")
+    await person.say("dien tiep")
+    await person.expect("Tên doanh nghiệp")
+    await person.say("Công ty TNHH Biển Xanh")
+    await person.expect("mã số thuế")
+    await person.say(valid_tax_code(7))
+    await person.say("phường Hội An")
+    await person.say("da nang")
+    await person.expect("Lĩnh vực")
+    await person.say("/start")  # the greeting in the middle of the form
+    await person.expect("đang điền dở")
+    await person.choose("Du lịch, nhà hàng, khách sạn")  # numbered from 1 in its message
+    await person.expect("Họ và tên người liên hệ")
+    await person.say("quay lai")
+    await person.say("quay lai")
+    assert "(Hiện tại: Thành phố Đà Nẵng (cũ))" in await person.expect("thuộc tỉnh, thành phố")
+
+
 async def test_bot_reminder_is_delivered_and_answered_by_number(zb, make_bot, sessionmaker):
     channel = await make_bot()
     person = BotUser(zb)

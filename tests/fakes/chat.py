@@ -1,9 +1,10 @@
 """In-process chat: drives the real dispatcher, handlers and SQLite storage, no network."""
 
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
 
-from bot.channels.text import plain
+from bot.channels.text import plain, render
 from handlers.dispatcher import Dispatcher
 from handlers.turn import Incoming, Reply
 
@@ -54,6 +55,22 @@ class FakeChat:
                 if label in button.label:
                     return button.payload
         raise LookupError(f"no button {label!r} in {self.labels()}")
+
+    async def choose(self, label: str) -> list[Reply]:
+        """Type the number a text channel shows before ``label``, as a person without buttons
+        does."""
+        return await self.send(self.number_of(label))
+
+    def number_of(self, label: str) -> str:
+        for line in "\n".join(self.screen()).splitlines():
+            shown = re.match(r"\s*(\d+)\. (.*)", line)
+            if shown and label in shown.group(2):
+                return shown.group(1)
+        raise LookupError(f"no numbered choice {label!r} in {self.screen()}")
+
+    def screen(self) -> list[str]:
+        """The last replies as a text channel (terminal, Zalo Bot) shows them."""
+        return render(self.replies)
 
     def labels(self) -> list[str]:
         return [b.label for r in self.replies for b in r.all_buttons()]

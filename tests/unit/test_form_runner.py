@@ -129,7 +129,9 @@ async def test_back_returns_to_previous_question_with_its_answer(form_chat):
 async def test_cancel_discards_the_draft(form_chat):
     await form_chat.send(payload="demo")
     await form_chat.send("Công ty A")
-    await form_chat.send("huy")  # typed without diacritics
+    await form_chat.send("huy")  # typed in a free-text field, it asks first…
+    assert "Đã hủy" not in form_chat.text() and "giữ lại" in form_chat.text()
+    await form_chat.send("huy")  # …and a second time is meant
     assert "Đã hủy" in form_chat.text()
     await form_chat.send("3")
     assert SUBMITTED == []
