@@ -48,6 +48,7 @@ ACTIONS = {
     a.Plan: plan_info.sections,
     a.Register: registration.start,
     a.Club: clubs.start,
+    a.ClubAge: clubs.on_age,
     a.Consent: consent.on_answer,
     a.MyRegistrations: my_registrations.show,
     a.ChangeAttendees: my_registrations.change_attendees,

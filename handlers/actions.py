@@ -44,11 +44,19 @@ class Club(Action, prefix="club"):
 
 
 @dataclass(frozen=True)
-class Consent(Action, prefix="cs"):
-    """The answer to the consent notice: r required only, a all purposes, n refuse; then the
-    flow that asked for it."""
+class ClubAge(Action, prefix="club:age"):
+    """The answer to «are you 16 or older?», asked before any consent is recorded."""
 
-    answer: Literal["r", "a", "n"]
+    answer: Literal["y", "n"]
+    school: str | None = None
+
+
+@dataclass(frozen=True)
+class Consent(Action, prefix="cs"):
+    """The answer to the consent notice: r required only, a all purposes, o news only, n refuse;
+    then the flow that asked for it."""
+
+    answer: Literal["r", "a", "o", "n"]  # o: only the optional purpose (news)
     then: Action | None = None
 
 
@@ -132,6 +140,7 @@ class KeepData(Action, prefix="keepdata"):
 @dataclass(frozen=True)
 class Policy(Action, prefix="policy"):
     pass
+
 
 
 # -- agencies' officers ---------------------------------------------------------------------------
