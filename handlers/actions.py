@@ -142,6 +142,30 @@ class Policy(Action, prefix="policy"):
     pass
 
 
+Pause = Literal["restrict", "object"]
+
+
+@dataclass(frozen=True)
+class PauseProcessing(Action, prefix="pause"):
+    """/hanche, /phandoi: ask to restrict or object (or, while in force, offer to lift it)."""
+
+    kind: Pause
+
+
+@dataclass(frozen=True)
+class ConfirmPause(Action, prefix="pause:yes"):
+    kind: Pause
+
+
+@dataclass(frozen=True)
+class LiftPause(Action, prefix="pause:lift"):
+    kind: Pause
+
+
+@dataclass(frozen=True)
+class ReachPerson(Action, prefix="reach"):
+    """/lienhe: an admin is told the person asks to be contacted."""
+
 
 # -- agencies' officers ---------------------------------------------------------------------------
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-"""Consent evidence: append-only events and the texts they were given on; the current purposes
-are those of the latest event."""
+"""Consent evidence: append-only events, the texts they were given on, and the requests that
+pause processing (restrict, object); the current purposes are those of the latest event."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,3 +75,21 @@ async def text_of(session: AsyncSession, sha256: str) -> str | None:
     row = await session.get(ConsentText, sha256)
     return row.body if row else None
 
+
+PAUSES = ("restrict", "object")  # requests that stop broadcasts and reminders while "on"
+
+
+async def pauses(session: AsyncSession, contact_id: int) -> dict[str, datetime]:
+    """The pausing requests in force for the person (kind → since when): the latest request
+    of each kind says "on" or "off"."""
+    query = (
+        select(DataRequest).where(DataRequest.contact_id == contact_id,
+                                  DataRequest.kind.in_(PAUSES)).order_by(DataRequest.id)
+    )
+    latest = {r.kind: r for r in (await session.execute(query)).scalars()}
+    return {kind: r.at for kind, r in latest.items() if r.detail == "on"}
+
+
+async def paused(session: AsyncSession, contact_id: int) -> bool:
+    """True while the person restricts processing or objects to it."""
+    return bool(await pauses(session, contact_id))

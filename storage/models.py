@@ -218,7 +218,7 @@ class DataRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # erase | withdraw
+    kind: Mapped[str] = mapped_column(String(16))  # erase | withdraw | restrict | object | contact
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
 
