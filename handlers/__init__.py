@@ -15,6 +15,7 @@ from handlers import (
     plan_info,
     privacy,
     registration,
+    rights,
 )
 from handlers.forms.spec import FormSpec
 from handlers.router import Router
@@ -48,6 +49,7 @@ ACTIONS = {
     a.Plan: plan_info.sections,
     a.Register: registration.start,
     a.Club: clubs.start,
+    a.ClubAge: clubs.on_age,
     a.Consent: consent.on_answer,
     a.MyRegistrations: my_registrations.show,
     a.ChangeAttendees: my_registrations.change_attendees,
@@ -65,6 +67,10 @@ ACTIONS = {
     a.ConfirmErase: privacy.confirm_erase,
     a.KeepData: privacy.keep,
     a.Policy: consent.show_policy,
+    a.PauseProcessing: rights.pause,
+    a.ConfirmPause: rights.confirm_pause,
+    a.LiftPause: rights.lift_pause,
+    a.ReachPerson: rights.reach_person,
     a.Agency: agencies.show,
     a.LinkAgency: agencies.start_link,
     a.Acknowledge: agencies.acknowledge,
@@ -93,6 +99,9 @@ def build_router(extra_forms: tuple[FormSpec, ...] = ()) -> Router:
             "rutlai": a.Withdraw(),
             "xoadulieu": a.Erase(),
             "chinhsach": a.Policy(),
+            "hanche": a.PauseProcessing("restrict"),
+            "phandoi": a.PauseProcessing("object"),
+            "lienhe": rights.reach_person,  # a handler: it reads the message typed after it
             "hanbaocao": a.Agency(),
             "admin": a.AdminMenu(),
         },

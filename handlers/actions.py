@@ -44,11 +44,19 @@ class Club(Action, prefix="club"):
 
 
 @dataclass(frozen=True)
-class Consent(Action, prefix="cs"):
-    """The answer to the consent notice: r required only, a all purposes, n refuse; then the
-    flow that asked for it."""
+class ClubAge(Action, prefix="club:age"):
+    """The answer to «are you 16 or older?», asked before any consent is recorded."""
 
-    answer: Literal["r", "a", "n"]
+    answer: Literal["y", "n"]
+    school: str | None = None
+
+
+@dataclass(frozen=True)
+class Consent(Action, prefix="cs"):
+    """The answer to the consent notice: r required only, a all purposes, o news only, n refuse;
+    then the flow that asked for it."""
+
+    answer: Literal["r", "a", "o", "n"]  # o: only the optional purpose (news)
     then: Action | None = None
 
 
@@ -132,6 +140,31 @@ class KeepData(Action, prefix="keepdata"):
 @dataclass(frozen=True)
 class Policy(Action, prefix="policy"):
     pass
+
+
+Pause = Literal["restrict", "object"]
+
+
+@dataclass(frozen=True)
+class PauseProcessing(Action, prefix="pause"):
+    """/hanche, /phandoi: ask to restrict or object (or, while in force, offer to lift it)."""
+
+    kind: Pause
+
+
+@dataclass(frozen=True)
+class ConfirmPause(Action, prefix="pause:yes"):
+    kind: Pause
+
+
+@dataclass(frozen=True)
+class LiftPause(Action, prefix="pause:lift"):
+    kind: Pause
+
+
+@dataclass(frozen=True)
+class ReachPerson(Action, prefix="reach"):
+    """/lienhe: an admin is told the person asks to be contacted."""
 
 
 # -- agencies' officers ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Student productivity clubs at Trường Đại học Quảng Nam and Trường Cao đẳng Quảng Nam."""
 
+from handlers import actions as a
 from handlers import consent
 from handlers.context import Turn
 from handlers.forms import runner
@@ -11,7 +12,7 @@ from handlers.turn import Button, Reply, rows
 from messages.choices import choice_name
 from messages.loader import Safe
 from storage import clubs as repo
-from storage import org
+from storage import consents, org
 
 
 async def not_a_member_yet(turn: Turn, _answers: dict, school: object) -> None:
@@ -31,17 +32,19 @@ async def _membership(turn: Turn, school: str) -> Reply | None:
 
 
 async def must_be_16(turn: Turn, answers: dict, value: object) -> None:
-    """Under 16 the chat takes no data: the form ends with the school's contact, if an admin
-    entered one, and the way back to the menu."""
-    if value == "yes":
-        return
-    t, school = turn.t, answers["school"]
-    text = t("club.under_16")
-    contact = (await org.get_all(turn.session)).get(f"club_contact_{school}")
+    """Under 16 the chat takes no data: the form ends with the school's contact."""
+    if value != "yes":
+        raise Ended([await _under_16(turn, answers.get("school"))])
+
+
+async def _under_16(turn: Turn, school: str | None) -> Reply:
+    """The way back to the menu, with the school's contact if an admin entered one."""
+    t, text = turn.t, turn.t("club.under_16")
+    contact = school and (await org.get_all(turn.session)).get(f"club_contact_{school}")
     if contact:
         text = Safe(text + "\n" + t("club.school_contact", school=choice_name("schools", school),
                                      contact=contact))
-    raise Ended([Reply(text, rows(Button(t("menu.back_to_menu"), "menu")))])
+    return Reply(text, rows(Button(t("menu.back_to_menu"), "menu")))
 
 
 def _new_membership(answers: dict) -> bool:
@@ -90,17 +93,31 @@ CLUB_EDIT_FORM = FormSpec(
 
 
 async def start(turn: Turn) -> list[Reply]:
-    """`Club()` or `Club(school)` (deep links clb-dhqn, clb-cdqn)."""
-    blocked = await consent.gate(turn, then=turn.action)
-    about = [] if turn.state.scratch.pop("after_consent", False) else [
-        Reply(turn.t("club.about"))
-    ]
-    if blocked:
-        return [*about, *blocked]
+    """`Club()` or `Club(school)` (deep links clb-dhqn, clb-cdqn). Without consent yet, the age
+    is asked first, so that nothing is recorded for a person under 16."""
+    about, school = Reply(turn.t("club.about")), turn.action.school
+    if consent.REQUIRED in await consents.granted(turn.session, turn.contact.id):
+        return [about, *await _form(turn, school, {})]
+    t = turn.t
+    ages = rows(Button(t("club.age_yes"), a.ClubAge("y", school).pack()),
+                Button(t("club.age_no"), a.ClubAge("n", school).pack()))
+    return [about, Reply(t("club.ask_age"), ages)]
+
+
+async def on_age(turn: Turn) -> list[Reply]:
+    """`ClubAge`: under 16 the chat ends here; from 16 the consent notice, then the form."""
     school = turn.action.school
-    answers = {"school": school} if school and choice_name("schools", school) != school \
-        else None
-    member = answers and await _membership(turn, school)
-    if member:
-        return [*about, member]
-    return [*about, *await runner.start(turn, CLUB_FORM, answers)]
+    if turn.action.answer == "n":
+        return [await _under_16(turn, school)]
+    blocked = await consent.gate(turn, then=turn.action)
+    turn.state.scratch.pop("after_consent", None)
+    return blocked or await _form(turn, school, {"age16": "yes"})
+
+
+async def _form(turn: Turn, school: str | None, answers: dict) -> list[Reply]:
+    if school and choice_name("schools", school) != school:
+        member = await _membership(turn, school)
+        if member:
+            return [member]
+        answers = {"school": school, **answers}
+    return await runner.start(turn, CLUB_FORM, answers or None)

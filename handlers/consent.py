@@ -10,18 +10,19 @@ from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import consents
 
-VERSION = "2026.1"  # bump whenever messages/vi/privacy.yaml's notice changes
+VERSION = "2026.2"  # bump whenever messages/vi/privacy.yaml's notice changes
 REQUIRED, OPTIONAL = "registration", "news"
 # where a granted consent may continue to, so a crafted payload cannot jump elsewhere
-CONTINUATIONS = (a.Register, a.Club)
-GRANTED = {"r": [REQUIRED], "a": [REQUIRED, OPTIONAL], "n": []}
+CONTINUATIONS = (a.Register, a.Club, a.ClubAge)
+GRANTED = {"r": {REQUIRED}, "a": {REQUIRED, OPTIONAL}, "o": {OPTIONAL}, "n": set()}
 
 
-async def notice(turn: Turn) -> Safe:
-    """The notice as the person will read it, with the organisation an admin entered."""
+async def notice(turn: Turn, key: str = "privacy.notice") -> Safe:
+    """The notice as the person will read it (short, for a phone; ``privacy.policy`` is the
+    full text of /chinhsach), with the organisation an admin entered."""
     t, found = turn.t, await organisation.of(turn)
     return t(
-        "privacy.notice",
+        key,
         version=VERSION,
         controller=found.controller,
         controller_reach=found.reach(t, found.controller),
@@ -35,10 +36,12 @@ async def gate(turn: Turn, then: a.Action) -> list[Reply] | None:
     if REQUIRED in await consents.granted(turn.session, turn.contact.id):
         return None
     t, text = turn.t, await notice(turn)
-    turn.state.scratch["consent_sha256"] = _sha256(text)
+    sha = turn.state.scratch["consent_sha256"] = _sha256(text)
+    await consents.keep_text(turn.session, sha, VERSION, text, turn.now)  # the evidence
     buttons = rows(
         Button(t("privacy.agree_required"), a.Consent("r", then).pack()),
         Button(t("privacy.agree_all"), a.Consent("a", then).pack()),
+        Button(t("privacy.agree_news_only"), a.Consent("o").pack()),
         Button(t("privacy.refuse"), a.Consent("n").pack()),
     )
     return [Reply(text, buttons)]
@@ -51,15 +54,18 @@ async def on_answer(turn: Turn) -> list[Reply]:
     if text_sha is None:
         return await stale_button(turn)
     answer, then = turn.action.answer, turn.action.then
-    granted = GRANTED[answer]
-    refused = sorted({REQUIRED, OPTIONAL} - set(granted))
+    # news agreed earlier stays until withdrawn with /rutlai, whichever button is pressed now
+    kept = await consents.granted(turn.session, turn.contact.id) & {OPTIONAL}
+    granted = GRANTED[answer] | kept
+    refused = sorted({REQUIRED, OPTIONAL} - granted)
     await consents.record(
-        turn.session, turn.contact.id, "grant" if granted else "refuse", granted, refused,
-        VERSION, text_sha, turn.incoming.channel, turn.incoming.update_id, turn.now,
+        turn.session, turn.contact.id, "grant" if granted else "refuse", sorted(granted),
+        refused, VERSION, text_sha, turn.incoming.channel, turn.incoming.update_id, turn.now,
     )
-    if not granted:
+    if REQUIRED not in granted:
         reach = await organisation.reach(turn)
-        return [Reply(turn.t("privacy.refused", reach=reach)), main_menu(turn)]
+        key = "privacy.news_only" if granted else "privacy.refused"
+        return [Reply(turn.t(key, reach=reach)), main_menu(turn)]
     thanks = Reply(turn.t("privacy.thanks", time=turn.local(turn.now)))
     if not isinstance(then, CONTINUATIONS):
         return [thanks, main_menu(turn)]
@@ -68,8 +74,8 @@ async def on_answer(turn: Turn) -> list[Reply]:
 
 
 async def show_policy(turn: Turn) -> list[Reply]:
-    return [Reply(Safe(turn.t("privacy.policy_title") + "\n" + await notice(turn))),
-            main_menu(turn)]
+    policy = await notice(turn, "privacy.policy")
+    return [Reply(Safe(turn.t("privacy.policy_title") + "\n" + policy)), main_menu(turn)]
 
 
 def _sha256(text: str) -> str:

@@ -53,6 +53,9 @@ async def show(turn: Turn) -> list[Reply]:
         Button(t("privacy.withdraw"), a.Withdraw().pack()),
         Button(t("privacy.erase"), a.Erase().pack()),
         Button(t("privacy.show_policy"), a.Policy().pack()),
+        Button(t("privacy.restrict"), a.PauseProcessing("restrict").pack()),
+        Button(t("privacy.object"), a.PauseProcessing("object").pack()),
+        Button(t("privacy.reach_person"), a.ReachPerson().pack()),
         Button(t("menu.back_to_menu"), a.Menu().pack()),
         per_row=2,
     )

@@ -17,7 +17,7 @@ from handlers.agency_groups import target_names
 from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig, local_text
 from messages.loader import Texts
-from storage import admins, agencies, contacts, outbox
+from storage import admins, agencies, consents, contacts, outbox
 from storage import registrations as regs
 from storage.models import ClassSession, Registration
 
@@ -76,6 +76,8 @@ class Planner:
                 [[self.texts("reminders.need_help"), a.AskHelp(deadline.id, agency.id).pack()]],
             ]
             for contact_id in await agencies.officers(session, agency.id):
+                if await consents.paused(session, contact_id):  # restricted or objecting
+                    continue
                 person = await contacts.get(session, contact_id)
                 added += await outbox.enqueue(
                     session, dedupe_key=f"dl:{deadline.id}:{agency.id}:{contact_id}:{step}",
@@ -161,6 +163,8 @@ class Planner:
 
     async def _class_reminder(self, session, row, registration, title, step, now) -> int:
         info = await regs.get(session, registration.id)
+        if await consents.paused(session, info.contact_id):  # restricted or objecting
+            return 0
         tz, t = self.config.tz, self.texts
         values = dict(title=title, code=info.code, venue=row.venue,
                       time=row.starts_at.astimezone(tz).strftime("%H:%M"),
@@ -205,6 +209,8 @@ async def notify_session_change(
     added = 0
     for registration in await _registrants(session, session_id):
         info = await regs.get(session, registration.id)
+        if await consents.paused(session, info.contact_id):  # restricted or objecting
+            return 0
         person = await contacts.get(session, info.contact_id)
         values = dict(title=title, code=info.code,
                       date=local_text(row.starts_at, tz, with_time=False))
@@ -223,16 +229,16 @@ async def notify_session_change(
 
 async def notify_admins(
     session: AsyncSession, config: BotConfig, key: str, text: str, now: datetime,
-    office_hours: bool = False,
+    office_hours: bool = False, topic: str | None = None,
 ) -> int:
     """Queue ``text`` to every admin, configured or added from the chat (an admin's chat id is
-    their user id)."""
+    their user id); ``topic`` says what it is about (a person's alert is erased with them)."""
     added = 0
     for admin in sorted(await admins.all_admins(session, config.admins)):
         channel, _, user_id = admin.partition(":")
         added += await outbox.enqueue(
             session, dedupe_key=f"{key}:{admin}", channel=channel, chat_id=user_id,
             contact_id=None, text=text, buttons=[], now=now, priority=2,
-            office_hours=office_hours,
+            office_hours=office_hours, topic=topic,
         )
     return added

@@ -1,4 +1,5 @@
-"""Consent evidence: append-only events; the current purposes are those of the latest one."""
+"""Consent evidence: append-only events, the texts they were given on, and the requests that
+pause processing (restrict, object); the current purposes are those of the latest event."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -6,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConsentEvent, DataRequest
+from storage.models import ConsentEvent, ConsentText, DataRequest
 
 
 @dataclass(frozen=True)
@@ -58,3 +59,37 @@ async def log_request(
 ) -> None:
     session.add(DataRequest(contact_id=contact_id, kind=kind, detail=detail, at=now))
     await session.flush()
+
+
+async def keep_text(
+    session: AsyncSession, sha256: str, version: str, body: str, now: datetime
+) -> None:
+    """Keep the notice text a consent will refer to, once per hash."""
+    if await session.get(ConsentText, sha256) is None:
+        session.add(ConsentText(sha256=sha256, version=version, body=body, first_shown_at=now))
+        await session.flush()
+
+
+async def text_of(session: AsyncSession, sha256: str) -> str | None:
+    """The exact notice a consent event was given on."""
+    row = await session.get(ConsentText, sha256)
+    return row.body if row else None
+
+
+PAUSES = ("restrict", "object")  # requests that stop broadcasts and reminders while "on"
+
+
+async def pauses(session: AsyncSession, contact_id: int) -> dict[str, datetime]:
+    """The pausing requests in force for the person (kind → since when): the latest request
+    of each kind says "on" or "off"."""
+    query = (
+        select(DataRequest).where(DataRequest.contact_id == contact_id,
+                                  DataRequest.kind.in_(PAUSES)).order_by(DataRequest.id)
+    )
+    latest = {r.kind: r for r in (await session.execute(query)).scalars()}
+    return {kind: r.at for kind, r in latest.items() if r.detail == "on"}
+
+
+async def paused(session: AsyncSession, contact_id: int) -> bool:
+    """True while the person restricts processing or objects to it."""
+    return bool(await pauses(session, contact_id))

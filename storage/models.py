@@ -200,6 +200,17 @@ class ConsentEvent(Base):
     at: Mapped[datetime]
 
 
+class ConsentText(Base):
+    """The full text of a consent notice as shown, once per hash: each event's evidence."""
+
+    __tablename__ = "consent_texts"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    first_shown_at: Mapped[datetime]
+
+
 class DataRequest(Base):
     """A data-subject request (erasure, withdrawal…), logged with its time."""
 
@@ -207,7 +218,7 @@ class DataRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # erase | withdraw
+    kind: Mapped[str] = mapped_column(String(16))  # erase | withdraw | restrict | object | contact
     detail: Mapped[str | None] = mapped_column(Text)
     at: Mapped[datetime]
 

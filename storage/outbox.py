@@ -116,14 +116,19 @@ async def cancel_topic(session: AsyncSession, topic: str, now: datetime) -> int:
     return result.rowcount or 0
 
 
+def about_topic(contact_id: int) -> str:
+    """The topic of a message to others about a person (an admin alert), erased with them."""
+    return f"about:{contact_id}"
+
+
 async def erase_contact(session: AsyncSession, contact_id: int, channel: str,
                         chat_ids: set[str]) -> None:
-    """Erasure: messages to the person (by contact, or to their chats) lose their text and
-    buttons; those not sent yet are withdrawn. The rows stay, so that their dedupe keys keep
-    the planner from queuing them again."""
+    """Erasure: messages to the person (by contact, or to their chats) or about them lose their
+    text and buttons; those not sent yet are withdrawn. The rows stay, so that their dedupe
+    keys keep the planner from queuing them again."""
     to_them = (OutboxMessage.contact_id == contact_id) | (
         (OutboxMessage.channel == channel) & OutboxMessage.chat_id.in_(chat_ids)
-    )
+    ) | (OutboxMessage.topic == about_topic(contact_id))
     await session.execute(
         update(OutboxMessage).where(to_them, OutboxMessage.status == "pending")
         .values(status="cancelled", last_error="erased")

@@ -1,6 +1,7 @@
 """Who a broadcast reaches. Every segment only contains people whose consent covers it:
 registrants and members who still agree to "registration and reminders", everyone who agreed to
-news about other programmes, and officers of agencies for their reporting duty."""
+news about other programmes, and officers of agencies for their reporting duty; nobody who
+restricts processing or objects to it."""
 
 from dataclasses import dataclass
 
@@ -44,6 +45,8 @@ async def recipients(session: AsyncSession, segment: Segment) -> list[ContactRef
     people = []
     for contact_id in sorted(set(ids)):
         if purpose and purpose not in await consents.granted(session, contact_id):
+            continue
+        if await consents.paused(session, contact_id):  # restricted or objecting
             continue
         person = await contacts.reachable(session, contact_id)
         if person is not None:

@@ -52,6 +52,13 @@ COMMANDS = {  # command (ASCII, as Telegram requires) → its Vietnamese descrip
     "caulacbo": "telegram.command_caulacbo",
     "dangkycuatoi": "telegram.command_dangkycuatoi",
     "dulieucuatoi": "telegram.command_dulieucuatoi",
+    "suathongtin": "telegram.command_suathongtin",
+    "rutlai": "telegram.command_rutlai",
+    "xoadulieu": "telegram.command_xoadulieu",
+    "hanche": "telegram.command_hanche",
+    "phandoi": "telegram.command_phandoi",
+    "lienhe": "telegram.command_lienhe",
+    "chinhsach": "telegram.command_chinhsach",
     "help": "telegram.command_help",
 }
 WEBHOOK_PATH = "/telegram/webhook"

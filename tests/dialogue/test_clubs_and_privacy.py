@@ -9,9 +9,9 @@ from tests.fakes.chat import FakeChat
 
 async def join_club(chat, link="clb-dhqn", student_id="2115001"):
     await chat.send(f"/start {link}")
+    await chat.press("Tôi từ đủ 16 tuổi")  # the age comes before the consent notice
     if "Thông báo xử lý dữ liệu" in chat.text():
         await agree(chat)
-    await chat.press("Tôi từ đủ 16 tuổi")
     await chat.send("trần thị bích")
     await chat.send(student_id)
     await chat.send("K21 Công nghệ thông tin")
@@ -31,15 +31,14 @@ async def test_students_join_the_club_of_their_school(dispatcher):
 async def test_club_form_shows_the_plan_and_asks_the_school(chat):
     await chat.send("/caulacbo")
     assert "Trường Đại học Quảng Nam và Trường Cao đẳng Quảng Nam" in chat.text()
+    assert "16 tuổi" in chat.text()  # asked first, before the consent notice
+    await chat.press("Tôi từ đủ 16 tuổi")
     await agree(chat)
     assert "trường nào" in chat.text()
-    await chat.press("Cao đẳng")
-    assert "16 tuổi" in chat.text()
 
 
 async def test_under_16_cannot_register_by_chat(chat, sessionmaker):
     await chat.send("/start clb-dhqn")
-    await agree(chat)
     await chat.press("chưa đủ 16")
     assert "cha mẹ hoặc người giám hộ" in chat.text() and "Họ và tên" not in chat.text()
     await chat.send("Trần Thị Bích")  # the form has ended: no name is taken
@@ -50,8 +49,8 @@ async def test_under_16_cannot_register_by_chat(chat, sessionmaker):
 
 async def test_bad_student_id_is_reasked(chat):
     await chat.send("/start clb-dhqn")
-    await agree(chat)
     await chat.press("Tôi từ đủ 16 tuổi")
+    await agree(chat)
     await chat.send("Trần Thị Bích")
     await chat.send("SV 21-15")
     assert "Mã số sinh viên gồm" in chat.text()
@@ -157,6 +156,7 @@ async def test_someone_else_cannot_touch_my_registration(dispatcher, chat):
 
 async def test_the_club_is_introduced_once(chat):
     await chat.send("/caulacbo")
+    await chat.press("Tôi từ đủ 16 tuổi")
     await agree(chat)
     assert "nhấn mạnh việc hình thành câu lạc bộ" not in chat.text()  # shown before consent
     assert "trường nào" in chat.text()

@@ -72,6 +72,12 @@ async def walk_as_a_person(chat, sessionmaker, clock):
     clock.advance(minutes=31)
     await chat.send("tiếp")  # the resume question
     await press_each(chat, ["Ngừng nhận tin", "Rút đồng ý đăng ký"], then="/rutlai")
+    for command, confirm, lift in (("/hanche", "Có, hạn chế", "Bỏ hạn chế"),
+                                   ("/phandoi", "Có, phản đối", "Rút lại phản đối")):
+        await chat.send(command)
+        await chat.press(confirm)
+        await chat.send(command)
+        await chat.press(lift)
     await chat.send("/xoadulieu")
     await chat.send("/dulieucuatoi")
 

@@ -46,8 +46,7 @@ async def test_under_16_ends_the_form_with_the_school_contact(person, sessionmak
         await org.put(session, "club_contact_dhqn", "Phòng Công tác sinh viên, 0235 3812 345",
                       "console:admin", clock.now)
     await person.send("/start clb-dhqn")
-    await person.press("Đồng ý: đăng ký")
-    await person.choose("chưa đủ 16")
+    await person.choose("chưa đủ 16")  # asked before the consent notice
     assert "cha mẹ hoặc người giám hộ" in person.text()
     assert "Phòng Công tác sinh viên, 0235 3812 345" in person.text()
     assert "16 tuổi?" not in person.text() and "Bấm «Hủy»" not in person.text()
@@ -59,8 +58,7 @@ async def test_under_16_ends_the_form_with_the_school_contact(person, sessionmak
 
 async def test_under_16_without_a_school_contact_names_no_contact(person):
     await person.send("/start clb-cdqn")
-    await person.press("Đồng ý: đăng ký")
-    await person.choose("chưa đủ 16")
+    await person.choose("chưa đủ 16")  # asked before the consent notice
     assert "cha mẹ hoặc người giám hộ" in person.text() and "Về menu" in person.labels()
     assert "chưa được cập nhật" not in person.text()
 
