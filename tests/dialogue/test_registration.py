@@ -121,7 +121,7 @@ async def test_edit_and_back_on_the_real_form(chat):
     assert "lớp nào" in chat.text()
     await chat.press("Xong")  # the class chosen by the deep link is still ticked
     await fill_enterprise(chat)
-    await chat.press("Sửa Chức vụ")
+    await chat.press("Sửa chức vụ")
     await chat.send("Phó Giám đốc")
     await chat.press("Xác nhận")
     assert "LTH1-0001" in chat.text()
@@ -131,7 +131,7 @@ async def test_editing_a_choice_shows_its_current_label_not_its_code(chat):
     await chat.send("/start lop1")
     await agree(chat)
     await fill_enterprise(chat)
-    await chat.press("Sửa Thuộc địa bàn")
+    await chat.press("Sửa thuộc địa bàn")
     assert "(Hiện tại: Quảng Nam (cũ))" in chat.text()
 
 
