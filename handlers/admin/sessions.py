@@ -42,8 +42,8 @@ async def toggle(turn: Turn) -> list[Reply]:
     )
     await notify_placed(turn, placed)
     await audit(turn, "session_toggle", id=session.id, open=updated.registration_open)
-    state = turn.t("admin.cls_open" if updated.registration_open else "admin.cls_closed")
-    text = turn.t("admin.cls_toggled", id=session.id, state=state)
+    now = "admin.cls_now_open" if updated.registration_open else "admin.cls_now_closed"
+    text = turn.t(now, id=session.id)
     return [Reply(Safe(text + await _seating(turn, updated, placed))), *await overview(turn)]
 
 

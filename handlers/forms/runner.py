@@ -308,11 +308,18 @@ async def _summary(turn: Turn, spec: FormSpec) -> Reply:
     for field in spec.active_fields(answers):
         value = await _shown(turn, field)
         lines.append(t("forms.summary_line", label=t(field.label), value=value))
-        edits.append(Button(t("forms.edit_field", label=t(field.label)),
+        edits.append(Button(t("forms.edit_field", label=mid_sentence(t(field.label))),
                             a.EditField(field.name).pack()))
     confirm = (Button(t("forms.confirm"), a.Submit().pack()),
                Button(t("forms.cancel"), a.CancelForm().pack()))
     return Reply(Safe("\n".join(lines)), (confirm, *rows(*edits, per_row=2)))
+
+
+def mid_sentence(label: str) -> str:
+    """A label as it reads inside a sentence («Sửa lớp đăng ký»): its first letter lower-cased,
+    unless the first word is an abbreviation such as UBND."""
+    first = label.split(" ", 1)[0]
+    return label if first.isupper() else label[:1].lower() + label[1:]
 
 
 async def _shown(turn: Turn, field: Field) -> str:

@@ -40,17 +40,17 @@ async def full_registration(tg, chat=CHAT):
     tg.user_sends_text(chat, "phường Hội An Đông")
     await said(tg, chat, "thuộc tỉnh, thành phố nào")
     tg.user_presses(chat, "Quảng Nam (cũ)")
-    await said(tg, chat, "Lĩnh vực")
+    await said(tg, chat, "lĩnh vực hoạt động chính")
     tg.user_presses(chat, "Du lịch, nhà hàng, khách sạn")
-    await said(tg, chat, "Họ và tên người liên hệ")
+    await said(tg, chat, "họ và tên người liên hệ")
     tg.user_sends_text(chat, "Lê Thị Hoa")
-    await said(tg, chat, "Chức vụ")
+    await said(tg, chat, "chức vụ của người liên hệ")
     tg.user_sends_text(chat, "Giám đốc")
-    phone_prompt = await said(tg, chat, "Số điện thoại liên hệ")
+    phone_prompt = await said(tg, chat, "số điện thoại liên hệ")
     keyboard = phone_prompt["reply_markup"]["keyboard"]
     assert keyboard[0][0]["request_contact"] is True
     tg.user_shares_contact(chat, "84905123456")
-    await said(tg, chat, "Email liên hệ")
+    await said(tg, chat, "email liên hệ")
     # the share-phone keyboard is removed, then the email question gets its inline buttons
     await tg.wait_until(lambda: tg.sent(chat)[-1]["method"] == "editMessageReplyMarkup")
     tg.user_presses(chat, "Bỏ qua")
@@ -68,7 +68,7 @@ async def test_welcome_registration_with_phone_button_stale_button_and_cancel(tg
     labels = [b["text"] for row in welcome["reply_markup"]["inline_keyboard"] for b in row]
     assert labels[0] == "Giới thiệu kế hoạch" and "Dữ liệu của tôi" in labels
     done = await full_registration(tg)
-    assert "đã ghi nhận quan tâm" in done["text"]
+    assert "đã ghi nhận đăng ký quan tâm" in done["text"]
     region_question = next(m for m in tg.sent(CHAT)
                            if "thuộc tỉnh, thành phố nào" in (m["text"] or ""))
     tg.user_presses(CHAT, "Thành phố Đà Nẵng (cũ)", message_id=region_question["message_id"])

@@ -214,19 +214,19 @@ async def test_oa_follow_welcome_question_and_registration_with_buttons_and_form
     await oa_fake.user_says(USER, "phường Hội An Đông")
     region = await oa_said(oa_fake, USER, "thuộc tỉnh, thành phố nào")
     await oa_fake.user_taps(USER, payload_of(region, "Quảng Nam (cũ)"))
-    sector = await oa_said(oa_fake, USER, "Lĩnh vực")
+    sector = await oa_said(oa_fake, USER, "lĩnh vực hoạt động chính")
     assert sector["buttons"] == []  # 8 choices and 2 steps: numbered
     await oa_fake.user_says(USER, number_of(sector["text"], "Du lịch, nhà hàng, khách sạn"))
-    await oa_said(oa_fake, USER, "Họ và tên người liên hệ")
+    await oa_said(oa_fake, USER, "họ và tên người liên hệ")
     await oa_fake.user_says(USER, "Lê Thị Hoa")
-    await oa_said(oa_fake, USER, "Chức vụ")
+    await oa_said(oa_fake, USER, "chức vụ của người liên hệ")
     await oa_fake.user_says(USER, "Giám đốc")
-    await oa_said(oa_fake, USER, "Số điện thoại liên hệ")
+    await oa_said(oa_fake, USER, "số điện thoại liên hệ")
     await oa_fake.wait_until(lambda: oa_fake.sent(USER)[-1]["text"] is None)
     form = oa_fake.sent(USER)[-1]["message"]["attachment"]["payload"]
     assert form["template_type"] == "request_user_info"
     await oa_fake.user_submits_info(USER, {"name": "Lê Thị Hoa", "phone": "84905123456"})
-    email = await oa_said(oa_fake, USER, "Email liên hệ")
+    email = await oa_said(oa_fake, USER, "email liên hệ")
     await oa_fake.user_taps(USER, payload_of(email, "Bỏ qua"))
     await oa_said(oa_fake, USER, "bao nhiêu người")
     await oa_fake.user_says(USER, "2")
@@ -403,13 +403,13 @@ async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, se
     await person.say("phường Hội An Đông")
     await person.choose("Quảng Nam (cũ)")
     await person.choose("Du lịch, nhà hàng, khách sạn")
-    await person.expect("Họ và tên người liên hệ")
+    await person.expect("họ và tên người liên hệ")
     await person.say("Lê Thị Hoa")
-    await person.expect("Chức vụ")
+    await person.expect("chức vụ của người liên hệ")
     await person.say("Giám đốc")
-    await person.expect("Số điện thoại liên hệ")
+    await person.expect("số điện thoại liên hệ")
     await person.say("0905 123 456")
-    assert "[Bỏ qua]" in await person.expect("Email liên hệ")  # free text: labels, no numbers
+    assert "[Bỏ qua]" in await person.expect("email liên hệ")  # free text: labels, no numbers
     await person.say("bo qua")
     await person.expect("bao nhiêu người")
     await person.say("2")  # an answer here, not a choice
@@ -442,11 +442,11 @@ async def test_bot_words_typed_choose_and_a_restart_keeps_the_draft(zb, make_bot
     await person.say(valid_tax_code(7))
     await person.say("phường Hội An")
     await person.say("da nang")
-    await person.expect("Lĩnh vực")
+    await person.expect("lĩnh vực hoạt động chính")
     await person.say("/start")  # the greeting in the middle of the form
     await person.expect("đang điền dở")
     await person.choose("Du lịch, nhà hàng, khách sạn")  # numbered from 1 in its message
-    await person.expect("Họ và tên người liên hệ")
+    await person.expect("họ và tên người liên hệ")
     await person.say("quay lai")
     await person.say("quay lai")
     assert "(Hiện tại: Thành phố Đà Nẵng (cũ))" in await person.expect("thuộc tỉnh, thành phố")

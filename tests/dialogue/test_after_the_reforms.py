@@ -172,9 +172,9 @@ async def test_admins_add_edit_end_and_give_successors(admin, sessionmaker):
     await admin.press("Các sở, ban, ngành")
     await admin.press("SYT Đà Nẵng")
     assert "Sở Y tế thành phố Đà Nẵng" in admin.text()  # the summary, to change any line
-    await admin.press("Sửa Tên viết tắt")
+    await admin.press("Sửa tên viết tắt")
     await admin.send("Sở Y tế ĐN")
-    await admin.press("Sửa Hiệu lực đến")
+    await admin.press("Sửa hiệu lực đến")
     await admin.send("31/12/2026")
     await admin.press("SYT-DS Đà Nẵng")  # successors: those valid the next day
     await admin.press("Xong")
@@ -187,7 +187,7 @@ async def test_admins_add_edit_end_and_give_successors(admin, sessionmaker):
     async with sessionmaker() as session:
         assert ended not in await agencies.active_on(session, date(2027, 1, 1))
     await admin.send(payload=f"adm:ag:edit:{heir.id}")
-    await admin.press("Sửa Hiệu lực đến")
+    await admin.press("Sửa hiệu lực đến")
     await admin.send("01/01/2025")
     assert "không thể trước ngày bắt đầu" in admin.text()
 

@@ -69,7 +69,7 @@ async def test_link_with_a_code_then_the_code_is_spent(dispatcher, sessionmaker,
     assert "Mã liên kết không đúng" in officer.text()
     await officer.send(code.lower())  # typed in lower case
     await officer.press("Xác nhận")
-    assert "Đã liên kết tài khoản của bạn với Sở Y tế" in officer.text()
+    assert "Đã liên kết tài khoản của anh/chị với Sở Y tế" in officer.text()
     other = FakeChat(dispatcher, "other")
     await other.send(f"/start lk-{code}")
     assert "đã được dùng" in other.text()

@@ -82,7 +82,7 @@ async def test_edit_from_my_registrations_updates_the_fields(chat, sessionmaker)
     await chat.send("/suathongtin")
     await chat.press("Sửa LTH1-0001")
     assert "Mời bạn kiểm tra lại" in chat.text()  # straight to the summary with the answers
-    await chat.press("Sửa Điện thoại")
+    await chat.press("Sửa điện thoại")
     await chat.send("0935 000 111")
     await chat.press("Xác nhận")
     assert "Đã cập nhật" in chat.text()

@@ -61,7 +61,7 @@ async def walk_as_a_person(chat, sessionmaker, clock):
     await chat.press("nhận thức về năng suất")
     await chat.press("Xong")
     await fill_enterprise(chat)
-    await chat.press("Sửa Lớp đăng ký")
+    await chat.press("Sửa lớp đăng ký")
     await chat.press("Quay lại")
     await chat.press("Xác nhận")
     await join_club(chat)

@@ -17,7 +17,7 @@ async def test_editing_a_multi_select_shows_the_ticks_and_a_tap_toggles(person):
     await person.choose("đổi mới sáng tạo")
     await person.choose("Xong")
     await fill_enterprise(person)
-    await person.press("Sửa Lớp đăng ký")
+    await person.press("Sửa lớp đăng ký")
     ticked = [label for label in person.labels() if label.startswith("✅")]
     assert len(ticked) == 2 and "năng suất chất lượng" in ticked[0]
     await person.choose("năng suất chất lượng")  # unticks it

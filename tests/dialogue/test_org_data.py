@@ -37,7 +37,7 @@ async def test_no_reply_on_a_fresh_install_says_not_updated(chat):
 async def fill_org(admin, **values):
     await admin.send(payload="adm:org")
     for label, value in values.items():
-        await admin.press(f"Sửa {label}")
+        await admin.press(f"Sửa {label[:1].lower()}{label[1:]}")  # a label mid-sentence
         await admin.send(value)
     await admin.press("Xác nhận")
     assert "Đã lưu" in admin.text()

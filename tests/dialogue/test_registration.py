@@ -41,7 +41,7 @@ async def test_consent_is_recorded_with_purposes_version_and_hash(chat, sessionm
 async def test_registration_without_a_schedule_is_recorded_as_interest(chat):
     await register(chat, "lop3")
     text = chat.text()
-    assert "LTH3-0001" in text and "đã ghi nhận quan tâm" in text
+    assert "LTH3-0001" in text and "đã ghi nhận đăng ký quan tâm" in text
     assert "Lịch học sẽ được thông báo" in text
 
 
@@ -64,7 +64,7 @@ async def test_one_flow_registers_several_classes(chat, sessionmaker, clock):
     await fill_enterprise(chat)
     await chat.press("Xác nhận")
     assert "LTH1-" in chat.text() and "LTH2-" in chat.text()
-    assert "đã ghi nhận quan tâm" in chat.text() and "đã có chỗ" in chat.text()
+    assert "đã ghi nhận đăng ký quan tâm" in chat.text() and "đã có chỗ" in chat.text()
 
 
 async def test_bad_answers_are_explained_and_nothing_is_lost(chat):
@@ -121,7 +121,7 @@ async def test_edit_and_back_on_the_real_form(chat):
     assert "lớp nào" in chat.text()
     await chat.press("Xong")  # the class chosen by the deep link is still ticked
     await fill_enterprise(chat)
-    await chat.press("Sửa Chức vụ")
+    await chat.press("Sửa chức vụ")
     await chat.send("Phó Giám đốc")
     await chat.press("Xác nhận")
     assert "LTH1-0001" in chat.text()
@@ -131,7 +131,7 @@ async def test_editing_a_choice_shows_its_current_label_not_its_code(chat):
     await chat.send("/start lop1")
     await agree(chat)
     await fill_enterprise(chat)
-    await chat.press("Sửa Thuộc địa bàn")
+    await chat.press("Sửa thuộc địa bàn")
     assert "(Hiện tại: Quảng Nam (cũ))" in chat.text()
 
 
@@ -140,7 +140,8 @@ async def test_the_same_tax_code_is_an_update_not_a_duplicate(dispatcher, chat):
     await chat.send("/start lop1")
     await chat.send("Công ty TNHH Ánh Dương")
     await chat.send("0100-233-488")
-    assert "đã đăng ký lớp" in chat.text() and "LTH1-0001" in chat.text()
+    assert "Doanh nghiệp có mã số thuế này đã được bạn đăng ký lớp" in chat.text()
+    assert "LTH1-0001" in chat.text()
     assert "Đăng ký của tôi" in chat.text()
     colleague = FakeChat(dispatcher, user_id="colleague")
     await colleague.send("/start lop1")

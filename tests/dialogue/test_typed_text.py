@@ -56,9 +56,9 @@ async def test_choices_typed_without_diacritics_or_in_part(person):
     await person.send(valid_tax_code(1))
     await person.send("phường Tam Kỳ")
     await person.send("quang nam")  # the beginning of «Quảng Nam (cũ)», without diacritics
-    assert "Lĩnh vực" in person.text()
+    assert "lĩnh vực hoạt động chính" in person.text()
     await person.send("công nghiệp")
-    assert "Họ và tên" in person.text()
+    assert "họ và tên người liên hệ" in person.text()
     await person.send("quay lai")
     assert "(Hiện tại: Công nghiệp, chế biến, chế tạo)" in person.text()
     await person.send("nghiep")  # in two sectors: the person is asked which
@@ -124,7 +124,7 @@ async def test_leaving_a_form_keeps_the_draft_and_questions_are_answered_meanwhi
     await person.send("đăng ký lớp tập huấn")  # the menu's button: the draft is offered back
     assert "đang điền dở" in person.text() and "thuộc tỉnh, thành phố nào" in person.text()
     await person.send("quang nam")
-    assert "Lĩnh vực" in person.text()
+    assert "lĩnh vực hoạt động chính" in person.text()
     await person.send("quay lại")
     await person.send("quay lại")
     await person.send("quay lại")
@@ -147,7 +147,7 @@ async def test_after_a_restart_a_digit_answers_the_pending_choice(person):
     resume = [m for m in shown if "đang điền dở" in m]
     assert len(resume) == 1 and "Xin chào" not in resume[0] and "Đà Nẵng" not in resume[0]
     await person.send("2")  # the second choice of the pending question: Đà Nẵng (cũ)
-    assert "Lĩnh vực" in person.text()
+    assert "lĩnh vực hoạt động chính" in person.text()
     await person.choose("Thương mại")
     await to_the_summary(person)
     summary = person.text()

@@ -62,10 +62,10 @@ class ConsoleBot:
 
 async def finish_from_the_sector(bot: ConsoleBot) -> str:
     """Answer from «Lĩnh vực» (Thương mại) to the summary, which is returned."""
-    await bot.say("4", expect="Họ và tên")
-    await bot.say("Nguyễn Văn An", expect="Chức vụ")
-    await bot.say("Giám đốc", expect="Số điện thoại")
-    await bot.say("0905123456", expect="Email")
+    await bot.say("4", expect="họ và tên người liên hệ")
+    await bot.say("Nguyễn Văn An", expect="chức vụ của người liên hệ")
+    await bot.say("Giám đốc", expect="số điện thoại liên hệ")
+    await bot.say("0905123456", expect="email liên hệ")
     await bot.say("Bỏ qua", expect="bao nhiêu người")
     return await bot.say("2", expect="Xác nhận")
 
@@ -82,7 +82,7 @@ async def test_kill_9_mid_form_then_continue_at_the_third_field(tmp_path):
 
     again = await ConsoleBot.start(db_url, tmp_path)
     await again.say("phường Tam Kỳ", expect="thuộc tỉnh, thành phố nào")  # the third field
-    await again.say("1", expect="Lĩnh vực")  # Quảng Nam (cũ)
+    await again.say("1", expect="lĩnh vực hoạt động chính")  # Quảng Nam (cũ)
     summary = await finish_from_the_sector(again)
     for kept in ("Công ty TNHH Ánh Dương", "0100233488", "phường Tam Kỳ", "Quảng Nam (cũ)"):
         assert kept in summary
@@ -109,7 +109,7 @@ async def test_kill_9_at_a_choice_then_a_digit_at_the_terminal_answers_it(tmp_pa
         assert "đang điền dở" in greeting
         da_nang = re.search(r"(\d+)\. Thành phố Đà Nẵng \(cũ\)", greeting)
         assert da_nang and da_nang.group(1) == "2"  # numbered from 1 in its own message
-        await again.say("2", expect="Lĩnh vực", wait=10)
+        await again.say("2", expect="lĩnh vực hoạt động chính", wait=10)
         summary = await finish_from_the_sector(again)
         for kept in ("năng suất chất lượng", "Công ty TNHH Ánh Dương", "0100233488",
                      "phường Hội An", "Thành phố Đà Nẵng (cũ)", "Thương mại"):

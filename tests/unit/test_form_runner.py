@@ -140,7 +140,7 @@ async def test_cancel_discards_the_draft(form_chat):
 
 async def test_edit_from_summary_changes_one_field(form_chat):
     await fill_to_summary(form_chat)
-    await form_chat.press("Sửa Hỏi đáp")  # the label of "count"
+    await form_chat.press("Sửa hỏi đáp")  # the label of "count"
     await form_chat.send("1")
     assert "Mời bạn kiểm tra lại" in form_chat.text()
     await form_chat.press("Xác nhận")
@@ -197,6 +197,6 @@ async def test_button_of_an_earlier_question_is_refused(form_chat):
     school_button = form_chat.payload_of("Giới thiệu")
     await form_chat.press("Giới thiệu")
     await form_chat.press("Bỏ qua")
-    await form_chat.press("Sửa Hỏi đáp")
+    await form_chat.press("Sửa hỏi đáp")
     await form_chat.send(payload=school_button)  # a choice for another field
     assert "câu hỏi trước" in form_chat.text()
