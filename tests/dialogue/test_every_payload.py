@@ -100,47 +100,35 @@ async def walk_as_an_admin(dispatcher):
     admin = FakeChat(dispatcher, "admin")
     await admin.send("/admin")
     for label in [label for label in admin.labels() if "menu chính" not in label]:
-        await admin.send("/admin")
-        await admin.press(label)
-    await admin.send("/admin")
-    await admin.press("Gửi thông báo")
+        await from_admin_menu(admin, label)
+    await from_admin_menu(admin, "Gửi thông báo")
     kinds = [b.label for b in admin.replies[0].all_buttons()][:-1]  # not «« Quản trị»
     for kind in kinds:
-        await admin.send("/admin")
-        await admin.press("Gửi thông báo")
-        await admin.press(kind)
+        await from_admin_menu(admin, "Gửi thông báo", kind)
     await admin.send("Hội thảo năng suất ngày 5/12.")
     await admin.press("Xác nhận")
     await admin.press("Dừng thông báo")
     for label in ("Thêm buổi", "Sửa buổi #1", "Hủy buổi #1"):
-        await admin.send("/admin")
-        await admin.press("Quản lý lớp")
-        await admin.press(label)
+        await from_admin_menu(admin, "Quản lý lớp", label)
     await add_admin(admin)  # and asks to remove them
-    await admin.send("/admin")
-    await admin.press("Hạn báo cáo")
     for label in ("Mở lại hạn #1", "Đóng hạn #1"):
-        await admin.send("/admin")
-        await admin.press("Hạn báo cáo")
-        await admin.press(label)
+        await from_admin_menu(admin, "Hạn báo cáo", label)
     await admin.press("Có, đóng hạn này")
     for label in ("Sửa hạn #1", "Đánh dấu đã báo cáo (hạn #2)", "Tạo mã liên kết"):
-        await admin.send("/admin")
-        await admin.press("Hạn báo cáo")
-        await admin.press(label)
+        await from_admin_menu(admin, "Hạn báo cáo", label)
     await admin.press("Hủy")
-    await admin.send("/admin")
-    await admin.press("Hạn báo cáo")
-    await admin.press("Cơ quan")
-    await admin.press("Sửa, kết thúc")
-    await admin.press("Các sở, ban, ngành")
-    await admin.press("SCT")
-    await admin.press("Hủy")
-    await admin.send("/admin")
-    await admin.press("Hạn báo cáo")
-    await admin.press("Thêm hạn")
+    await from_admin_menu(admin, "Hạn báo cáo", "Cơ quan", "Sửa, kết thúc", "Các sở, ban, ngành",
+                          "SCT", "Hủy")
+    await from_admin_menu(admin, "Hạn báo cáo", "Thêm hạn")
     await admin.send("menu")  # a way out typed where a title is asked
     await admin.press("Rời đi")
+
+
+async def from_admin_menu(admin: FakeChat, *labels: str) -> None:
+    """Open /admin, then press ``labels`` one after the other."""
+    await admin.send("/admin")
+    for label in labels:
+        await admin.press(label)
 
 
 async def test_every_payload_shown_reads_back_as_its_action(dispatcher, seen, sessionmaker,
