@@ -25,6 +25,7 @@ WAYS_OUT = frozenset({"menu", "thoat", "huy", "huy bo"})
 QUOTES = ('""', "“”", "«»", "''")  # a way out in quotes is meant as the answer
 AWAY = "away"  # scratch flag: the person left the form; their typed text is not an answer
 ASKED_TO_LEAVE = "asked_to_leave"  # a second way out in a row is taken as meant
+PRESET = "preset"  # scratch: the answers the form was started with, for «Bắt đầu lại»
 
 
 async def start(turn: Turn, spec: FormSpec, answers: dict | None = None) -> list[Reply]:
@@ -44,6 +45,8 @@ async def _begin(turn: Turn, spec: FormSpec, answers: dict | None) -> list[Reply
     state.clear_flow()
     state.flow, state.flow_version = spec.flow, spec.version
     state.answers = dict(answers or {})
+    # what the form was started with (a broadcast's audience, the registration being changed)
+    state.scratch[PRESET] = dict(state.answers)
     state.scratch["asked"] = list(state.answers)
     intro = turn.t("forms.intro", title=turn.t(spec.title))
     first, *rest = await _ask_next(turn, spec)
@@ -71,8 +74,8 @@ async def handle(turn: Turn, spec: FormSpec) -> list[Reply]:
         state.clear_flow()
         return [Reply(t("forms.cancelled"), rows(Button(t("menu.back_to_menu"),
                                                         a.Menu().pack())))]
-    if isinstance(action, a.Restart):
-        return await _begin(turn, spec, None)
+    if isinstance(action, a.Restart):  # back to how the form began, with what it is about
+        return await _begin(turn, spec, state.scratch.get(PRESET))
     if isinstance(action, a.Resume):
         return await _ask_current(turn, spec)
     if isinstance(action, a.Back):
