@@ -68,7 +68,7 @@ async def overview(turn: Turn) -> list[Reply]:
                        Button(t("menu.back_to_menu"), a.Menu().pack()))
         return [Reply(Safe(status + "\n\n" + t("agency.not_linked")), buttons)]
     lines, buttons = [status, "", t("agency.title")], []
-    today = turn.now.astimezone(turn.config.tz).date()
+    today = turn.today
     for agency in linked:
         lines.append(t("agency.agency_line", agency=agency.name))
         shown = 0

@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,6 +57,11 @@ class Turn:
     def actor(self) -> str:
         """Who is writing, as ADMIN_IDS and the audit log name people: ``channel:user_id``."""
         return f"{self.incoming.channel}:{self.incoming.user_id}"
+
+    @property
+    def today(self) -> date:
+        """The turn's day where the bot is (Asia/Ho_Chi_Minh), to compare dated facts with."""
+        return self.now.astimezone(self.config.tz).date()
 
     def local(self, moment: datetime, with_time: bool = True) -> str:
         return local_text(moment, self.config.tz, with_time)

@@ -1,18 +1,12 @@
 """What the deadline answers (/hanbaocao, the plan's deadline question) say today: the open
 deadlines, or that none is open and the last one is past."""
 
-from datetime import date
-
 from handlers.context import Turn
 from storage import agencies
 
 
-def today(turn: Turn) -> date:
-    return turn.now.astimezone(turn.config.tz).date()
-
-
 async def status(turn: Turn) -> str:
-    t, day = turn.t, today(turn)
+    t, day = turn.t, turn.today
     every = await agencies.deadlines(turn.session, active_only=False)
     lines = [
         t("agency.status_line_overdue" if d.due_date < day else "agency.status_line",
@@ -30,5 +24,4 @@ async def status(turn: Turn) -> str:
 
 async def has_upcoming(turn: Turn) -> bool:
     """Whether an open deadline is still ahead: only then is there something to be reminded of."""
-    day = today(turn)
-    return any(d.due_date >= day for d in await agencies.deadlines(turn.session))
+    return any(d.due_date >= turn.today for d in await agencies.deadlines(turn.session))

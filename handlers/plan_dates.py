@@ -3,14 +3,8 @@ must be told plainly what is past."""
 
 from datetime import date
 
-from handlers.context import Turn
 from messages.loader import Safe, Texts
 from messages.plan import DatedFact
-
-
-def today(turn: Turn) -> date:
-    """The turn's day where the bot is (Asia/Ho_Chi_Minh)."""
-    return turn.now.astimezone(turn.config.tz).date()
 
 
 def status(t: Texts, fact: DatedFact, day: date) -> Safe:

@@ -52,8 +52,7 @@ async def answer(turn: Turn, section: Section, extra: list[Button] = ()) -> list
     parts = [section.answer]
     facts = plan.facts(section)
     if facts:
-        day = plan_dates.today(turn)
-        parts.append("\n".join("• " + plan_dates.status(turn.t, f, day) for f in facts))
+        parts.append("\n".join("• " + plan_dates.status(turn.t, f, turn.today) for f in facts))
     parts += await _admin_data(turn, section.id)
     if section.id == "deadline":  # the plan's date, then what is open today
         parts.append(await deadline_status.status(turn))

@@ -42,7 +42,7 @@ async def edit(turn: Turn) -> list[Reply]:
 
 
 async def overview(turn: Turn) -> list[Reply]:
-    t, today = turn.t, turn.now.astimezone(turn.config.tz).date()
+    t, today = turn.t, turn.today
     lines = [t("admin.ag_title", day=today.strftime("%d/%m/%Y"))]
     valid = await agencies.active_on(turn.session, today)
     for agency in valid:
