@@ -73,9 +73,11 @@ async def site(db_url, tmp_path):
 async def other_site():
     """A second local origin (another port) serving an empty page: where a hostile page would
     come from. Same site for cookies (ports do not count), a different origin for CORS."""
+    async def blank(_request):
+        return web.Response(text="<!doctype html><title>x</title>", content_type="text/html")
+
     app = web.Application()
-    app.router.add_get("/", lambda _: web.Response(text="<!doctype html><title>x</title>",
-                                                   content_type="text/html"))
+    app.router.add_get("/", blank)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = unused_port()
