@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.metrics import Metrics
 from bot.settings import Settings, parse_days
 from handlers import build_router
 from handlers.calendar import WorkCalendar
@@ -25,6 +26,7 @@ class Core:
     sessionmaker: async_sessionmaker
     texts: Texts
     dispatcher: Dispatcher
+    metrics: Metrics
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -55,8 +57,9 @@ def build_core(settings: Settings) -> Core:
     sessionmaker = create_sessionmaker(engine)
     texts = Texts.load()
     config = BotConfig(admins=settings.admins, tz=settings.tz)
-    dispatcher = Dispatcher(sessionmaker, texts, build_router(), config)
-    return Core(settings, config, engine, sessionmaker, texts, dispatcher)
+    metrics = Metrics()
+    dispatcher = Dispatcher(sessionmaker, texts, build_router(), config, observe=metrics.turn)
+    return Core(settings, config, engine, sessionmaker, texts, dispatcher, metrics)
 
 
 def build_calendar(settings: Settings) -> WorkCalendar:
