@@ -39,3 +39,9 @@ async def current_revision(connection: AsyncConnection) -> str | None:
     return await connection.run_sync(
         lambda sync: MigrationContext.configure(sync).get_current_revision()
     )
+
+
+def known_revisions() -> set[str]:
+    """Every revision this code can upgrade from."""
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return {script.revision for script in scripts.walk_revisions()}
