@@ -4,14 +4,20 @@ person wrote or is called — also when a turn fails on their text."""
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from aiohttp.test_utils import unused_port
 
 from bot.logs import JsonFormatter
 from handlers import build_router
 from tests.dialogue.helpers import register
 from tests.fakes.chat import FakeChat
 
+ROOT = Path(__file__).resolve().parents[2]
 NAME, PHONE, COMPANY = "Nguyễn Văn An", "0905 123 456", "Công ty TNHH Ánh Dương"
 
 
@@ -65,3 +71,16 @@ def test_an_exception_is_logged_as_its_type_and_place_without_its_message(json_l
     assert line["outbox_id"] == 12 and line["message"] == "outbox row 12 could not be processed"
     assert line["error"].startswith("RuntimeError at test_json_logs.py:")
     assert "phone" not in line and PHONE not in json.dumps(line, ensure_ascii=False)
+
+
+def test_log_format_json_is_what_the_running_bot_writes(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LOG_", "DATABASE_"))}
+    env.update(PYTHONPATH=str(ROOT), LOG_FORMAT="json", LOG_LEVEL="INFO",
+               WEB_PORT=str(unused_port()))
+    result = subprocess.run([sys.executable, "-m", "bot", "run"], cwd=tmp_path, env=env,
+                            input="menu\n", capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in
+             (tmp_path / "data" / "bot.log").read_text(encoding="utf-8").splitlines()]
+    assert any(line["message"].startswith("web server on") and line["level"] == "INFO"
+               and line["logger"] == "bot.app" for line in lines)
