@@ -61,7 +61,7 @@ def build_core(settings: Settings) -> Core:
     sessionmaker = create_sessionmaker(engine)
     texts = Texts.load()
     config = BotConfig(admins=settings.admins, tz=settings.tz)
-    metrics = Metrics()
+    metrics = Metrics(settings.database_url)
     dispatcher = Dispatcher(sessionmaker, texts, build_router(), config, observe=metrics.turn)
     return Core(settings, config, engine, sessionmaker, texts, dispatcher, metrics)
 
