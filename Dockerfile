@@ -10,7 +10,7 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY messages ./messages
-RUN pip install --no-cache-dir . \
+RUN pip install --no-cache-dir ".[postgres]" \
     && useradd --system --uid 10001 --home-dir /app bot \
     && mkdir -p /data && chown bot /data
 

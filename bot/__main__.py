@@ -1,10 +1,11 @@
-"""`python -m bot run | chat | db upgrade` — parses the command line and calls the factories."""
+"""`python -m bot run | chat | ask | db … | admin …` — parses the command line and calls the
+factories."""
 
 import argparse
 import asyncio
 import sys
 
-from bot import admin_cli, app, ask
+from bot import admin_cli, app, ask, db_cli
 from bot.settings import Settings, SettingsError, load_settings
 
 
@@ -21,8 +22,7 @@ def parser() -> argparse.ArgumentParser:
     question.add_argument("question", nargs="?", help="câu hỏi (có dấu hoặc không dấu)")
     question.add_argument("--jsonl", action="store_true",
                           help="đọc mỗi dòng stdin một câu hỏi, in mỗi dòng một JSON")
-    db = commands.add_parser("db", help="cơ sở dữ liệu")
-    db.add_argument("action", choices=["upgrade"], help="upgrade: nâng cấp lên lược đồ mới nhất")
+    db_cli.add_parser(commands)
     admin_cli.add_parser(commands)
     return root
 
@@ -40,16 +40,19 @@ def main(argv: list[str] | None = None) -> int:
 
 def start(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
-    if command == "db":
-        app.migrate_only(settings)
-        return 0
-    if command == "ask":
-        return ask.run(settings, args.question, args.jsonl)
-    if command == "admin":
-        return admin_cli.run(settings, args)
-    if command == "chat":
-        return asyncio.run(app.chat(settings, user_id=args.user, name=args.name))
-    return asyncio.run(app.run(settings))
+    if command == "db" and args.action in ("backup", "restore"):
+        return db_cli.run(settings, args)
+    with db_cli.in_use(settings.database_url):  # a restore refuses meanwhile
+        if command == "db":
+            app.migrate_only(settings)
+            return 0
+        if command == "ask":
+            return ask.run(settings, args.question, args.jsonl)
+        if command == "admin":
+            return admin_cli.run(settings, args)
+        if command == "chat":
+            return asyncio.run(app.chat(settings, user_id=args.user, name=args.name))
+        return asyncio.run(app.run(settings))
 
 
 if __name__ == "__main__":

@@ -79,7 +79,8 @@ class OutboxSender:
         try:
             return await self._attempt(item)
         except Exception:  # one bad row must not stop the batch; it is retried later
-            log.exception("outbox row %s could not be processed", item.id)
+            log.exception("outbox row %s could not be processed", item.id,
+                          extra={"outbox_id": item.id, "channel": item.channel})
             return self._failure(item, "internal error")
 
     async def _attempt(self, item: OutboxItem) -> Outcome:
@@ -147,6 +148,9 @@ class OutboxSender:
                                            channel=item.channel, chat=item.chat_id)
                     await notify_admins(session, self.core.config, f"failed:{item.id}", text,
                                         now)
+        for outcome in outcomes:  # counted once recorded
+            if outcome.status == "sent":
+                self.core.metrics.outbox_sent(outcome.item.topic)
 
     @staticmethod
     async def _remember(session, item: OutboxItem, choices: Reply, now: datetime) -> None:

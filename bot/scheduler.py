@@ -30,8 +30,9 @@ def make_planner(core: Core, calendar: WorkCalendar) -> Planner:
 async def plan(core: Core, planner: Planner) -> None:
     now = utcnow()
     async with core.sessionmaker.begin() as session:
-        added = await planner.run(session, now)
-        added += await organisation.alert_unset(session, core.texts, core.config, now)
+        reminders = await planner.run(session, now)
+        added = reminders + await organisation.alert_unset(session, core.texts, core.config, now)
+    core.metrics.reminders_queued.inc(reminders)
     if added:
         log.info("planner queued %d messages", added)
 

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
     log_level: str = "INFO"
+    log_format: str = "text"  # json: one object a line, with ids and no content
     log_file: Path = Path("data/bot.log")  # used while the terminal chat has the terminal
     export_dir: Path = Path("exports")  # Excel exports asked for where no file can be sent
     # days kept; the floors keep what the bot still needs (re-deliveries of an update, the
@@ -111,6 +112,13 @@ class Settings(BaseSettings):
         if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("phải là DEBUG, INFO, WARNING, ERROR hoặc CRITICAL")
         return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format_known(cls, value: str) -> str:
+        if value.lower() not in {"text", "json"}:
+            raise ValueError("phải là text hoặc json")
+        return value.lower()
 
     @model_validator(mode="after")
     def _office_hours_in_order(self) -> "Settings":

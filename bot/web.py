@@ -3,7 +3,9 @@
 from aiohttp import web
 from sqlalchemy import text
 
+from bot.metrics import CONTENT_TYPE
 from bot.wiring import Core
+from storage.migrate import current_revision, head_revision
 
 CORE = web.AppKey("core", Core)
 
@@ -19,11 +21,35 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """200 when the database answers and its schema is the one this code expects: a proxy or
+    an orchestrator sends traffic only then (during a migration, or before one, it waits)."""
+    core = request.app[CORE]
+    try:
+        async with core.engine.connect() as connection:
+            revision = await current_revision(connection)
+    except Exception:
+        return web.json_response({"status": "database unavailable"}, status=503)
+    if revision != head_revision():
+        return web.json_response({"status": "schema not current", "database": revision,
+                                  "expected": head_revision()}, status=503)
+    return web.json_response({"status": "ok"})
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus' scrape; the queue depths are counted now."""
+    core = request.app[CORE]
+    body = await core.metrics.exposition(core.sessionmaker)
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
 def init_app(core: Core, routes: list[web.RouteDef] = ()) -> web.Application:
     """The app with the health check plus the channels' routes (webhooks, web chat)."""
     app = web.Application(client_max_size=1024 * 1024)
     app[CORE] = core
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
     app.add_routes(routes)
     return app
 

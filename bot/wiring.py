@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from bot.logs import JsonFormatter
+from bot.metrics import Metrics
 from bot.settings import Settings, parse_days
 from handlers import build_router
 from handlers.calendar import WorkCalendar
@@ -25,21 +27,25 @@ class Core:
     sessionmaker: async_sessionmaker
     texts: Texts
     dispatcher: Dispatcher
+    metrics: Metrics
 
     async def close(self) -> None:
         await self.engine.dispose()
 
 
 def configure_logging(settings: Settings, to_file: bool = False) -> None:
-    """Log to stderr, or to ``settings.log_file`` when the terminal belongs to the chat."""
-    destination = {}
+    """Log to stderr, or to ``settings.log_file`` when the terminal belongs to the chat; as
+    text, or as one JSON object a line (LOG_FORMAT=json)."""
     if to_file:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)
-        destination = {"filename": settings.log_file, "encoding": "utf-8"}
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        **destination,
-    )
+        handler = logging.FileHandler(settings.log_file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler()
+    if settings.log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=settings.log_level, handlers=[handler])
     # the scheduler and Alembic would otherwise write a line every two seconds / at every start
     for noisy in ("apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
@@ -55,8 +61,9 @@ def build_core(settings: Settings) -> Core:
     sessionmaker = create_sessionmaker(engine)
     texts = Texts.load()
     config = BotConfig(admins=settings.admins, tz=settings.tz)
-    dispatcher = Dispatcher(sessionmaker, texts, build_router(), config)
-    return Core(settings, config, engine, sessionmaker, texts, dispatcher)
+    metrics = Metrics(settings.database_url)
+    dispatcher = Dispatcher(sessionmaker, texts, build_router(), config, observe=metrics.turn)
+    return Core(settings, config, engine, sessionmaker, texts, dispatcher, metrics)
 
 
 def build_calendar(settings: Settings) -> WorkCalendar:

@@ -3,6 +3,7 @@ route, save state and effects together, return the replies."""
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -22,6 +23,8 @@ from storage.conversations import ConversationKey, ConversationState
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
+# told of every turn: (incoming, outcome, seconds); outcome is handled, duplicate, retry or failed
+TurnObserver = Callable[[Incoming, str, float], None]
 MAX_INCOMING = 4096  # longer texts are cut before anything else sees them
 
 
@@ -39,7 +42,9 @@ class Dispatcher:
         router: Router,
         config: BotConfig,
         clock: Callable[[], datetime] = utcnow,
+        observe: TurnObserver | None = None,
     ):
+        self._observe = observe or (lambda incoming, outcome, seconds: None)
         self._sessionmaker = sessionmaker
         self._texts = texts
         self._router = router
@@ -60,12 +65,18 @@ class Dispatcher:
 
     async def _turn(self, incoming: Incoming) -> list[Reply]:
         key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)
+        started = time.perf_counter()
         try:
-            return await self._handle_in_transaction(incoming, key)
+            replies = await self._handle_in_transaction(incoming, key)
         except Exception as problem:
             if not await self._record_failure(incoming, problem):
+                self._observe(incoming, "retry", time.perf_counter() - started)
                 return []  # tried again later; the person hears of it only if it is given up
+            self._observe(incoming, "failed", time.perf_counter() - started)
             return [Reply(self._texts("errors.internal"))]
+        outcome = "duplicate" if replies is None else "handled"
+        self._observe(incoming, outcome, time.perf_counter() - started)
+        return replies or []
 
     async def _record_failure(self, incoming: Incoming, problem: Exception) -> bool:
         """Count the failed turn on its stored update: the inbox worker tries it again until
@@ -82,17 +93,20 @@ class Dispatcher:
             "turn failed: channel=%s user=%s update=%s: %s; %s", incoming.channel,
             incoming.user_id, incoming.update_id, reason,
             "quarantined" if given_up else "to be tried again",
+            extra={"channel": incoming.channel, "update_id": incoming.update_id},
         )
         return given_up
 
-    async def _handle_in_transaction(self, incoming: Incoming, key) -> list[Reply]:
+    async def _handle_in_transaction(self, incoming: Incoming, key) -> list[Reply] | None:
+        """The turn's replies; None when the update was already handled."""
         now = self._clock()
         async with self._sessionmaker.begin() as session:
             if incoming.update_id is not None and not await inbox.claim(
                 session, incoming.channel, incoming.update_id, now
             ):
-                log.info("duplicate update %s/%s skipped", incoming.channel, incoming.update_id)
-                return []
+                log.info("duplicate update %s/%s skipped", incoming.channel, incoming.update_id,
+                         extra={"channel": incoming.channel, "update_id": incoming.update_id})
+                return None
             contact = await contacts.touch(
                 session, incoming.channel, incoming.user_id, incoming.chat_id,
                 incoming.display_name, now,
@@ -111,6 +125,9 @@ class Dispatcher:
             buttons, state.menu_numbered, state.menu_from = menu_of(replies)
             state.menu = [[b.label, b.payload] for b in buttons]
             await conversations.save(session, key, state, now)
+        log.debug("turn handled", extra={"channel": incoming.channel,
+                                         "update_id": incoming.update_id,
+                                         "contact_id": contact.id})
         await db.checkpoint_if_asked(session)  # after an erasure, now that it is committed
         return replies
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -173,3 +173,12 @@ async def purge(session: AsyncSession, received_before: datetime) -> int:
         delete(InboxUpdate).where(InboxUpdate.received_at < received_before)
     )
     return result.rowcount or 0
+
+
+async def depth(session: AsyncSession) -> dict[str, int]:
+    """Stored updates not yet handled, per channel (the metrics' inbox depth)."""
+    rows = await session.execute(
+        select(InboxUpdate.channel, func.count())
+        .where(InboxUpdate.status == "pending").group_by(InboxUpdate.channel)
+    )
+    return dict(rows.all())

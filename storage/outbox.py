@@ -174,3 +174,13 @@ async def take_for_chat(
 def _item(row: OutboxMessage) -> OutboxItem:
     return OutboxItem(row.id, row.channel, row.chat_id, row.contact_id, row.text, row.buttons,
                       row.topic, row.office_hours, row.attempts, row.priority)
+
+
+async def depth(session: AsyncSession) -> dict[str, int]:
+    """Messages waiting or being sent, per channel (the metrics' outbox depth)."""
+    rows = await session.execute(
+        select(OutboxMessage.channel, func.count())
+        .where(OutboxMessage.status.in_(("pending", "sending")))
+        .group_by(OutboxMessage.channel)
+    )
+    return dict(rows.all())

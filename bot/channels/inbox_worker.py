@@ -126,11 +126,14 @@ class InboxWorker:
             await self.core.dispatcher.handle(incoming, self._deliver)
         except Exception as problem:  # the turn is recorded; its replies could not be sent
             log.warning("%s update %s: replies not delivered (%s)", self.channel,
-                        incoming.update_id, inbox.failure_reason(problem))
+                        incoming.update_id, inbox.failure_reason(problem),
+                        extra={"channel": self.channel, "update_id": incoming.update_id})
         finally:
             self._in_flight.pop(row_id, None)
             self._slots.release()
 
     def _log_quarantined(self, reasons: dict[str, str]) -> None:
+        self.core.metrics.unreadable(self.channel, len(reasons))
         for update_id, reason in reasons.items():
-            log.warning("%s update %s quarantined: %s", self.channel, update_id, reason)
+            log.warning("%s update %s quarantined: %s", self.channel, update_id, reason,
+                        extra={"channel": self.channel, "update_id": update_id})

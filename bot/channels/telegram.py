@@ -308,17 +308,21 @@ class TelegramChannel:
             try:
                 return await method(**params)
             except RetryAfter as flood:
+                self.core.metrics.send_error(CHANNEL, 429)
                 seconds = _seconds(flood.retry_after)
                 self.limiter.pause(target, seconds)
                 if bulk:
                     raise RetryLater(seconds) from None
             except Forbidden:
+                self.core.metrics.send_error(CHANNEL, 403)
                 await mark_unreachable(self.core, CHANNEL, target)
                 raise Unreachable(target) from None
             except BadRequest as problem:
+                self.core.metrics.send_error(CHANNEL, 400)
                 log.error("telegram refused %s: %s", method.__name__, problem.message)
                 raise Rejected(problem.message) from None
             except NetworkError as problem:
+                self.core.metrics.send_error(CHANNEL, "network")
                 if bulk or attempt == 3:
                     raise TemporaryFailure(type(problem).__name__) from None
                 await asyncio.sleep(2**attempt)

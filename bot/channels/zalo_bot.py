@@ -225,11 +225,16 @@ class ZaloBotChannel:
                 await self.quota.count()
 
     async def _send_message(self, chat_id: str, text: str) -> None:
-        status, body = await self._call("sendMessage", {"chat_id": chat_id, "text": text})
+        try:
+            status, body = await self._call("sendMessage", {"chat_id": chat_id, "text": text})
+        except TemporaryFailure:
+            self.core.metrics.send_error(CHANNEL, "network")
+            raise
         if body.get("ok"):
             return
         code = as_int(body.get("error_code", body.get("errorCode")), status)
         description = str(body.get("description", ""))
+        self.core.metrics.send_error(CHANNEL, code)
         if code == 429:
             raise RetryLater(QUOTA_PAUSE)
         if "chat not found" in description.lower():

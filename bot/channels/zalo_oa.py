@@ -210,6 +210,7 @@ class ZaloOAChannel:
             code, message = await self._post(await self.tokens.refresh(stale=token), body)
         if code == 0:
             return
+        self.core.metrics.send_error(CHANNEL, code)
         chat_id = body["recipient"]["user_id"]
         if code in (-230, -232):
             raise OutsideWindow(message)
@@ -224,8 +225,12 @@ class ZaloOAChannel:
         raise TemporaryFailure(f"{code} {message}")
 
     async def _post(self, token: str, body: dict) -> tuple[int | None, str]:
-        _, answer = await call_json(self.http, "POST", self.cs_url, json=body,
-                                    headers={"access_token": token})
+        try:
+            _, answer = await call_json(self.http, "POST", self.cs_url, json=body,
+                                        headers={"access_token": token})
+        except TemporaryFailure:
+            self.core.metrics.send_error(CHANNEL, "network")
+            raise
         return as_int(answer.get("error"), -1), str(answer.get("message", ""))
 
 

@@ -368,6 +368,10 @@ async def test_oa_errors_map_to_channel_exceptions(oa_fake, oa, sessionmaker):
     async with sessionmaker() as session:
         contact = (await session.execute(select(Contact))).scalar_one()
     assert contact.unreachable_at is not None
+    registry = oa.core.metrics.registry  # each refusal counted under Zalo's own code
+    assert [registry.get_sample_value("bot_send_errors_total",
+                                      {"platform": "zalo", "code": str(code)})
+            for code, _ in cases] == [1] * len(cases)
 
 
 def test_oa_long_texts_split_and_many_buttons_are_numbered(texts):
@@ -514,6 +518,8 @@ async def test_bot_platform_refusals_map_to_channel_exceptions(zb, make_bot):
     zb.set_quota(zb.monthly_sent)  # Zalo's own count ran out first
     with pytest.raises(RetryLater):
         await channel.send(CHAT, [Reply("Chào")], bulk=True)
+    assert channel.core.metrics.registry.get_sample_value(
+        "bot_send_errors_total", {"platform": "zalo_bot", "code": "429"}) == 1
     zb.set_quota(3000)
     long = ("😀 Một đoạn rất dài. " * 120).strip()
     await channel.send(CHAT, [Reply(long)])

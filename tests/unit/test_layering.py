@@ -8,8 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {
-    "handlers": {"telegram", "aiohttp", "bot", "apscheduler"},
-    "storage": {"telegram", "aiohttp", "bot", "handlers", "apscheduler"},
+    "handlers": {"telegram", "aiohttp", "bot", "apscheduler", "prometheus_client"},
+    "storage": {"telegram", "aiohttp", "bot", "handlers", "apscheduler", "prometheus_client"},
     "messages": {"telegram", "aiohttp", "bot", "handlers", "storage", "sqlalchemy"},
 }
 
