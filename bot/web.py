@@ -19,6 +19,16 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def client_address(request: web.Request) -> str:
+    """The address of whoever sent ``request``."""
+    return request.remote or ""
+
+
+def is_https(request: web.Request) -> bool:
+    """Whether the browser reached us over HTTPS (cookies then get the Secure flag)."""
+    return request.secure
+
+
 def init_app(core: Core, routes: list[web.RouteDef] = ()) -> web.Application:
     """The app with the health check plus the channels' routes (webhooks, web chat)."""
     app = web.Application(client_max_size=1024 * 1024)
