@@ -21,11 +21,11 @@ class Pages:
         # a text is already HTML with its values escaped (messages.loader): shown as it is
         self.env.globals["t"] = lambda key, **values: Markup(texts(key, **values))
 
-    def render(self, name: str, status: int = 200, **context) -> web.Response:
+    def render(self, template: str, status: int = 200, **context) -> web.Response:
         # a page's message is always a text (or the chat's answer): HTML with escaped values
         if context.get("message"):
             context["message"] = Markup(context["message"])
-        html = self.env.get_template(name).render(**context)
+        html = self.env.get_template(template).render(**context)
         return web.Response(text=html, status=status, content_type="text/html",
                             headers={"Cache-Control": "no-store"})
 
