@@ -5,7 +5,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AdminLoginToken, AdminWebSession
@@ -65,3 +65,12 @@ async def session_holder(session: AsyncSession, token: str, now: datetime) -> st
 
 async def end_session(session: AsyncSession, token: str, now: datetime) -> str | None:
     return await _end(session, AdminWebSession, token, now)
+
+
+async def purge_expired(session: AsyncSession, now: datetime) -> int:
+    """Forget login links and sessions past their expiry (they open nothing any more)."""
+    count = 0
+    for table in (AdminLoginToken, AdminWebSession):
+        result = await session.execute(delete(table).where(table.expires_at <= now))
+        count += result.rowcount
+    return count

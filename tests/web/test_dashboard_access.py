@@ -1,10 +1,13 @@
 """Signing in to the dashboard: a one-time link from the chat, used once, for minutes; a
 server-side session; CSRF on every form; rights checked at every request; all audited."""
 
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
+from bot import dashboard
 from bot.dashboard.auth import COOKIE
 from storage import web_admin
 from storage.models import AdminLoginToken, AdminWebSession, AuditEntry
@@ -133,3 +136,21 @@ async def test_a_session_expires(web, monkeypatch):
     later = datetime.now(UTC) + timedelta(hours=8, minutes=1)
     monkeypatch.setattr("bot.dashboard.auth.utcnow", lambda: later)
     assert (await web.get("/admin/", allow_redirects=False)).status == 303
+
+
+async def test_expired_links_and_sessions_are_forgotten(web):
+    await sign_in(web)
+    await login_link(web)  # never used
+    later = datetime.now(UTC) + timedelta(hours=8, minutes=1)
+    async with web.core.sessionmaker.begin() as session:
+        assert await web_admin.purge_expired(session, later) == 3
+    async with web.core.sessionmaker() as session:
+        assert not (await session.execute(select(AdminWebSession.id))).first()
+
+
+def test_pages_have_no_inline_script_or_style():
+    """The Content-Security-Policy allows scripts and styles from files under /static/ only."""
+    for path in (Path(dashboard.__file__).parent / "templates").glob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert "style=" not in html and "<style" not in html, path.name
+        assert all('src="/static/' in tag for tag in re.findall(r"<script[^>]*>", html))
