@@ -77,6 +77,19 @@ async def latest_by(session: AsyncSession, actor: str) -> int | None:
     return await session.scalar(query)
 
 
+async def same_since(
+    session: AsyncSession, actor: str, segment: str, text: str, since: datetime
+) -> int | None:
+    """A broadcast ``actor`` created since ``since`` with this segment and text (a form
+    posted twice), or None."""
+    query = select(Broadcast).where(Broadcast.created_by == actor, Broadcast.created_at >= since,
+                                    Broadcast.text == text).order_by(Broadcast.id.desc())
+    for row in (await session.execute(query)).scalars():
+        if row.segment.get("segment") == segment:
+            return row.id
+    return None
+
+
 async def _progress(session: AsyncSession, row: Broadcast) -> Progress:
     counts = await session.execute(
         select(OutboxMessage.status, func.count())

@@ -53,6 +53,7 @@ class Dashboard:
             web.post("/admin/broadcast/preview", page(broadcast.preview)),
             web.post("/admin/broadcast/send", page(broadcast.send)),
             web.get("/admin/broadcast/{number:\\d+}", page(broadcast.progress)),
+            web.post("/admin/broadcast/{number:\\d+}/stop", page(broadcast.stop)),
             web.get("/admin/broadcast/{number:\\d+}/progress.json",
                     page(broadcast.progress_json)),
             web.get("/admin/sessions", page(sessions.show)),

@@ -3,12 +3,15 @@ a confirmation, then the progress (the page reloads it; admin.js refreshes it li
 goes through the chat's own broadcast submit, so the outbox rows, the audit row and the
 progress report in the admin's chat are the same as from the chat."""
 
+from datetime import timedelta
+
 from aiohttp import web
 
 from bot.dashboard.auth import Admin
 from bot.dashboard.render import Pages, see_other
-from bot.dashboard.turns import admin_turn, said
+from bot.dashboard.turns import admin_turn, press, said
 from bot.wiring import Core
+from handlers import actions as a
 from handlers.admin import broadcast as chat
 from handlers.textnorm import nfc, without_format_characters
 from storage import broadcasts, segments
@@ -66,6 +69,10 @@ async def send(core: Core, pages: Pages, request: web.Request, admin: Admin):
         return await compose(core, pages, request, admin,
                              core.texts("dashboard.bc_pick_segment"), 400, chosen, typed)
     async with admin_turn(core, admin) as turn:
+        twice = await broadcasts.same_since(turn.session, admin.id, str(segment), text,
+                                            turn.now - timedelta(minutes=10))
+        if twice is not None:  # the confirmation pressed again: show the one already sent
+            return see_other(f"/admin/broadcast/{twice}")
         before = await broadcasts.latest_by(turn.session, admin.id)
         replies = await chat.BROADCAST_FORM.submit(turn, {"segment": str(segment),
                                                           "text": text})
@@ -92,12 +99,20 @@ async def _progress(core: Core, request: web.Request) -> broadcasts.Progress | N
         return await broadcasts.progress(session, int(request.match_info["number"]))
 
 
-async def progress(core: Core, pages: Pages, request: web.Request, admin: Admin):
+async def progress(core: Core, pages: Pages, request: web.Request, admin: Admin,
+                   message: str = ""):
     item = await _progress(core, request)
     if item is None:
         raise web.HTTPNotFound()
-    return pages.render("broadcast_progress.html", admin=admin, item=item,
+    return pages.render("broadcast_progress.html", admin=admin, item=item, message=message,
                         figures=_figures(core, item))
+
+
+async def stop(core: Core, pages: Pages, request: web.Request, admin: Admin):
+    """Stop a broadcast (the page asked first, naming it): the chat's own stop."""
+    number = int(request.match_info["number"])
+    answer = await press(core, admin, a.ConfirmStopBroadcast(number))
+    return await progress(core, pages, request, admin, answer)
 
 
 async def progress_json(core: Core, pages: Pages, request: web.Request, admin: Admin):

@@ -8,10 +8,9 @@ from markupsafe import Markup
 from bot.dashboard import forms
 from bot.dashboard.auth import Admin
 from bot.dashboard.render import Pages
-from bot.dashboard.turns import admin_turn, said
+from bot.dashboard.turns import admin_turn, press, said
 from bot.wiring import Core
 from handlers import actions as a
-from handlers.admin import ROUTES
 from handlers.admin import sessions as chat
 from handlers.context import local_text
 from storage import registrations as regs
@@ -93,15 +92,9 @@ async def edit(core: Core, pages: Pages, request: web.Request, admin: Admin):
     return await show(core, pages, request, admin, said(replies))
 
 
-async def _press(core: Core, admin: Admin, action: a.Action):
-    """Run the chat's handler of ``action`` for the admin; what the chat would answer."""
-    async with admin_turn(core, admin, action) as turn:
-        return said(await ROUTES[type(action)](turn))
-
-
 async def toggle(core: Core, pages: Pages, request: web.Request, admin: Admin):
     action = a.ToggleSession(int(request.match_info["id"]))
-    return await show(core, pages, request, admin, await _press(core, admin, action))
+    return await show(core, pages, request, admin, await press(core, admin, action))
 
 
 async def ask_cancel(core: Core, pages: Pages, request: web.Request, admin: Admin):
@@ -114,4 +107,4 @@ async def ask_cancel(core: Core, pages: Pages, request: web.Request, admin: Admi
 
 async def cancel(core: Core, pages: Pages, request: web.Request, admin: Admin):
     action = a.ConfirmCancelSession(int(request.match_info["id"]))
-    return await show(core, pages, request, admin, await _press(core, admin, action))
+    return await show(core, pages, request, admin, await press(core, admin, action))

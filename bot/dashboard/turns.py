@@ -9,6 +9,7 @@ from markupsafe import Markup
 from bot.dashboard.auth import Admin
 from bot.wiring import Core
 from handlers.actions import Action
+from handlers.admin import ROUTES
 from handlers.context import Turn
 from handlers.dispatcher import utcnow
 from handlers.turn import Incoming, Reply
@@ -31,6 +32,12 @@ async def admin_turn(core: Core, admin: Admin, action: Action | None = None,
                    texts=core.texts, now=now,
                    contact=ContactRef(0, channel, user_id, user_id, None),
                    config=core.config, action=action)
+
+
+async def press(core: Core, admin: Admin, action: Action) -> Markup:
+    """Run the chat's handler of ``action`` for the admin; what the chat would answer."""
+    async with admin_turn(core, admin, action) as turn:
+        return said(await ROUTES[type(action)](turn))
 
 
 def said(replies: list[Reply]) -> Markup:

@@ -6,13 +6,13 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.outbox import OutboxSender
 from handlers.calendar import WorkCalendar
-from storage import registrations
+from storage import agencies, registrations
 from storage.models import AuditEntry, OutboxMessage
-from tests.dialogue.helpers import add_deadline, register, valid_tax_code
+from tests.dialogue.helpers import register, valid_tax_code
 from tests.web.conftest import ADMIN, add_session, person, sign_in
 
 
@@ -143,6 +143,30 @@ async def test_a_broadcast_reaches_the_outbox_and_its_progress_reaches_100(web):
     assert "100" in await (await web.get(page)).text()  # without JavaScript: on reload
     assert "broadcast" in await actions_audited(web)
 
+    again = await web.post("/admin/broadcast/send", allow_redirects=False, data={
+        "csrf": token, "segment": segment, "text": "Lớp học dời sang phòng 204 <ngay>."})
+    assert again.headers["Location"] == page  # confirmed twice: sent once
+    async with web.core.sessionmaker() as db:
+        count = await db.scalar(select(func.count(OutboxMessage.id)).where(
+            OutboxMessage.topic.like("bc:%")))
+    assert count == 3
+
+
+async def test_a_broadcast_can_be_stopped_from_its_page(web):
+    session = await add_session(web, capacity=50)
+    for number in range(2):
+        await registered(web, str(300 + number), 10 + number, attendees="1")
+    token = await sign_in(web)
+    sent = await web.post("/admin/broadcast/send", allow_redirects=False, data={
+        "csrf": token, "segment": f"cls:{session.class_id}", "text": "Hẹn gặp lại."})
+    page = sent.headers["Location"]
+    assert "Có, dừng gửi" in await (await web.get(page)).text()
+    stopped = await (await web.post(f"{page}/stop", data={"csrf": token})).text()
+    assert "2 tin chưa gửi đã bị hủy" in stopped
+    progress = await (await web.get(f"{page}/progress.json")).json()
+    assert progress["done"] and progress["status"] == "Đã dừng."
+    assert "broadcast_stop" in await actions_audited(web)
+
 
 async def test_a_broadcast_needs_a_segment_the_chat_offers(web):
     token = await sign_in(web)
@@ -199,10 +223,15 @@ async def test_sessions_are_added_closed_and_cancelled_as_in_the_chat(web):
 
 
 async def test_deadlines_show_each_agencys_status(web):
-    admin = person(web, ADMIN)
-    await admin.send("/admin")
-    await add_deadline(admin, "Các sở, ban, ngành", title="Báo cáo 2026", due="31/12/2026")
+    async with web.core.sessionmaker.begin() as session:
+        seeded = (await agencies.deadlines(session, active_only=False))[0]
+        await agencies.acknowledge(session, seeded.id, "so-cong-thuong", datetime.now(UTC),
+                                   by_admin=f"telegram:{ADMIN}")
     await sign_in(web)
     html = await (await web.get("/admin/deadlines")).text()
-    assert "Báo cáo 2026 — hạn 31/12/2026" in html
-    assert "Chưa xác nhận" in html and "Đã xác nhận 0/" in html
+    section = html.split("<h2>")[1]
+    assert section.startswith(f"{seeded.title} — hạn 30/11/2023")
+    rows = dict(re.findall(r"<tr><td>([^<]+)</td>\s*<td>(.*?)</td></tr>", section, re.S))
+    assert rows["Sở Công Thương"].startswith("Đã xác nhận lúc")
+    assert "Chưa xác nhận" in rows["Sở Tài chính"]
+    assert f"Đã xác nhận 1/{len(rows)} cơ quan." in section
