@@ -154,3 +154,10 @@ def test_pages_have_no_inline_script_or_style():
         html = path.read_text(encoding="utf-8")
         assert "style=" not in html and "<style" not in html, path.name
         assert all('src="/static/' in tag for tag in re.findall(r"<script[^>]*>", html))
+
+
+async def test_the_cookie_is_secure_when_the_browser_came_over_https(web, monkeypatch):
+    monkeypatch.setattr("bot.dashboard.auth.is_https", lambda request: True)
+    response = await web.post(await login_link(web), allow_redirects=False)
+    cookie = response.cookies[COOKIE]
+    assert cookie["secure"] and cookie["httponly"] and cookie["path"] == "/admin"
