@@ -19,11 +19,6 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def client_address(request: web.Request) -> str:
-    """The address of whoever sent ``request``."""
-    return request.remote or ""
-
-
 def is_https(request: web.Request) -> bool:
     """Whether the browser reached us over HTTPS (cookies then get the Secure flag)."""
     return request.secure
