@@ -10,6 +10,7 @@ import sys
 from bot.channels import console
 from bot.channels.text import plain
 from bot.channels.web import WebChat
+from bot.dashboard import Dashboard
 from bot.outbox import OutboxSender
 from bot.scheduler import start_scheduler
 from bot.settings import Settings, SettingsError
@@ -54,15 +55,15 @@ async def run(settings: Settings) -> int:
     terminal = None if channels else console.ConsoleChannel(sys.stdout)
     calendar = build_calendar(settings)
     senders = {c.name: c for c in channels} if channels else {terminal.name: terminal}
-    routes = [r for c in (*channels, WebChat(core)) for r in c.routes()]
+    routes = [r for c in (*channels, WebChat(core), Dashboard(core)) for r in c.routes()]
     try:
         web_runner = await start_web(core, routes)
     except OSError as problem:
         await core.close()
         raise _cannot_listen(core, problem) from None
     jobs = start_scheduler(core, OutboxSender(core, senders, calendar), calendar)
-    log.info("web server on http://%s:%s (web chat at /chat/)", settings.web_host,
-             settings.web_port)
+    log.info("web server on http://%s:%s (web chat at /chat/, dashboard at /admin/)",
+             settings.web_host, settings.web_port)
     try:
         for channel in channels:
             await channel.start()

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
+    web_public_url: str | None = None  # where people reach the web app; in dashboard login links
+    admin_login_minutes: int = Field(default=10, ge=1, le=1440)
+    admin_session_hours: int = Field(default=8, ge=1, le=168)
     log_level: str = "INFO"
     log_format: str = "text"  # json: one object a line, with ids and no content
     log_file: Path = Path("data/bot.log")  # used while the terminal chat has the terminal
@@ -148,6 +151,13 @@ class Settings(BaseSettings):
             raise ValueError("phải là một địa chỉ http:// hoặc https://")
         return value.rstrip("/") if value else value
 
+    @field_validator("web_public_url")
+    @classmethod
+    def _public_url_is_http(cls, value: str | None) -> str | None:
+        if value and not re.match(r"https?://[^/\s]+", value):
+            raise ValueError("phải là một địa chỉ http:// hoặc https://")
+        return value.rstrip("/") if value else value
+
     @field_validator("telegram_bot_token", "zalo_bot_token")
     @classmethod
     def _bot_token_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
@@ -197,6 +207,11 @@ class Settings(BaseSettings):
     @cached_property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def public_url(self) -> str:
+        """The web app's address as people reach it (WEB_PUBLIC_URL, else this machine's)."""
+        return self.web_public_url or f"http://127.0.0.1:{self.web_port}"
 
     @property
     def telegram_enabled(self) -> bool:

@@ -43,6 +43,11 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
+def is_https(request: web.Request) -> bool:
+    """Whether the browser reached us over HTTPS (cookies then get the Secure flag)."""
+    return request.secure
+
+
 def init_app(core: Core, routes: list[web.RouteDef] = ()) -> web.Application:
     """The app with the health check plus the channels' routes (webhooks, web chat)."""
     app = web.Application(client_max_size=1024 * 1024)

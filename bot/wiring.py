@@ -60,7 +60,8 @@ def build_core(settings: Settings) -> Core:
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
     texts = Texts.load()
-    config = BotConfig(admins=settings.admins, tz=settings.tz)
+    config = BotConfig(admins=settings.admins, tz=settings.tz, web_public_url=settings.public_url,
+                       admin_login_minutes=settings.admin_login_minutes)
     metrics = Metrics(settings.database_url)
     dispatcher = Dispatcher(sessionmaker, texts, build_router(), config, observe=metrics.turn)
     return Core(settings, config, engine, sessionmaker, texts, dispatcher, metrics)

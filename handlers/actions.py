@@ -270,6 +270,11 @@ class AdminMenu(AdminAction, prefix="adm"):
 
 
 @dataclass(frozen=True)
+class OpenDashboard(AdminAction, prefix="adm:web"):
+    pass
+
+
+@dataclass(frozen=True)
 class Stats(AdminAction, prefix="adm:stats"):
     pass
 

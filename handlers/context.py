@@ -20,6 +20,8 @@ class BotConfig:
 
     admins: frozenset[str] = frozenset()
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Ho_Chi_Minh"))
+    web_public_url: str = "http://127.0.0.1:8080"  # the staff dashboard's login links
+    admin_login_minutes: int = 10
 
 
 @dataclass

@@ -62,16 +62,41 @@ async def running(session: AsyncSession) -> list[Progress]:
         (Broadcast.status == "sending") | (Broadcast.progress_text.is_(None))
         | (Broadcast.finished_at.is_(None))
     )
-    result = []
-    for row in (await session.execute(query)).scalars().all():
-        counts = await session.execute(
-            select(OutboxMessage.status, func.count())
-            .where(OutboxMessage.topic == topic(row.id)).group_by(OutboxMessage.status)
-        )
-        result.append(Progress(row.id, row.total, row.status, dict(counts.all()),
-                               row.progress_channel, row.progress_chat_id,
-                               row.progress_message_id, row.progress_text))
-    return result
+    return [await _progress(session, row)
+            for row in (await session.execute(query)).scalars().all()]
+
+
+async def progress(session: AsyncSession, number: int) -> Progress | None:
+    row = await session.get(Broadcast, number)
+    return None if row is None else await _progress(session, row)
+
+
+async def latest_by(session: AsyncSession, actor: str) -> int | None:
+    """The number of the last broadcast ``actor`` created."""
+    query = select(func.max(Broadcast.id)).where(Broadcast.created_by == actor)
+    return await session.scalar(query)
+
+
+async def same_since(
+    session: AsyncSession, actor: str, segment: str, text: str, since: datetime
+) -> int | None:
+    """A broadcast ``actor`` created since ``since`` with this segment and text (a form
+    posted twice), or None."""
+    query = select(Broadcast).where(Broadcast.created_by == actor, Broadcast.created_at >= since,
+                                    Broadcast.text == text).order_by(Broadcast.id.desc())
+    for row in (await session.execute(query)).scalars():
+        if row.segment.get("segment") == segment:
+            return row.id
+    return None
+
+
+async def _progress(session: AsyncSession, row: Broadcast) -> Progress:
+    counts = await session.execute(
+        select(OutboxMessage.status, func.count())
+        .where(OutboxMessage.topic == topic(row.id)).group_by(OutboxMessage.status)
+    )
+    return Progress(row.id, row.total, row.status, dict(counts.all()), row.progress_channel,
+                    row.progress_chat_id, row.progress_message_id, row.progress_text)
 
 
 async def record_progress(

@@ -387,3 +387,27 @@ class ChannelSecret(Base):
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+
+
+class _DashboardToken:
+    """A secret handed to an admin's browser, kept only as its SHA-256; ``ended_at`` is set
+    when it is used (a login link) or logged out (a session)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    admin_id: Mapped[str] = mapped_column(String(80))  # channel:user_id
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class AdminLoginToken(_DashboardToken, Base):
+    """A one-time login link of the staff dashboard, sent to an admin's own chat."""
+
+    __tablename__ = "admin_login_tokens"
+
+
+class AdminWebSession(_DashboardToken, Base):
+    """A signed-in browser of the staff dashboard."""
+
+    __tablename__ = "admin_web_sessions"

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import inbox, outbox
+from storage import inbox, outbox, web_admin
 from storage.models import (
     Acknowledgement,
     AgencyOfficer,
@@ -41,6 +41,7 @@ class Purged:
     inbox: int
     outbox: int
     web_visitors: int
+    dashboard_tokens: int = 0  # login links and dashboard sessions past their expiry
 
 
 async def purge(session: AsyncSession, now: datetime, keep: Retention) -> Purged:
@@ -48,6 +49,7 @@ async def purge(session: AsyncSession, now: datetime, keep: Retention) -> Purged
         inbox=await inbox.purge(session, now - keep.inbox),
         outbox=await outbox.purge(session, now - keep.outbox),
         web_visitors=await _idle_web_visitors(session, now - keep.idle_web_visitors),
+        dashboard_tokens=await web_admin.purge_expired(session, now),
     )
 
 

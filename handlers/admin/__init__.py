@@ -3,7 +3,7 @@ reaches its handler in ROUTES through one guard, checked at every call."""
 
 from handlers import actions as a
 from handlers import organisation
-from handlers.admin import agency_admin, broadcast, deadlines, people, sessions, stats
+from handlers.admin import agency_admin, broadcast, dashboard, deadlines, people, sessions, stats
 from handlers.admin.guard import admin_only
 from handlers.context import Turn
 from handlers.turn import Button, Reply, rows
@@ -31,6 +31,7 @@ def admin_menu(turn: Turn) -> Reply:
         Button(t("admin.deadlines"), a.Deadlines().pack()),
         Button(t("admin.org"), a.OrgFacts().pack()),
         Button(t("admin.admins"), a.Admins().pack()),
+        Button(t("admin.dashboard"), a.OpenDashboard().pack()),
         Button(t("menu.back_to_menu"), a.Menu().pack()),
         per_row=2,
     )
@@ -46,6 +47,7 @@ async def show_menu(turn: Turn) -> list[Reply]:
 
 _ROUTES = {
     a.AdminMenu: show_menu,
+    a.OpenDashboard: dashboard.login_link,
     a.Stats: stats.show,
     a.Export: stats.export,
     a.Broadcast: broadcast.show,

@@ -33,10 +33,10 @@ async def show(turn: Turn) -> list[Reply]:
     if kind == "news" or value is not None:
         segment = Segment(kind, value or "")
         return await runner.start(turn, BROADCAST_FORM, {"segment": str(segment)})
-    options = await _options(turn, kind)
-    if not options:
+    choices = await options(turn, kind)
+    if not choices:
         return [Reply(turn.t("admin.bc_none_to_pick"), back(turn))]
-    buttons = [Button(label, a.Broadcast(kind, v).pack()) for v, label in options]
+    buttons = [Button(label, a.Broadcast(kind, v).pack()) for v, label in choices]
     return [Reply(turn.t("admin.bc_pick"), rows(*buttons, _back(turn)))]
 
 
@@ -44,7 +44,8 @@ def _back(turn: Turn) -> Button:
     return Button(turn.t("admin.back"), a.AdminMenu().pack())
 
 
-async def _options(turn: Turn, kind: str) -> list[tuple[str, str]]:
+async def options(turn: Turn, kind: str) -> list[tuple[str, str]]:
+    """The values an admin picks from for a kind of segment, as (value, label)."""
     if kind == "club":
         return list(choice_list("schools"))
     if kind == "dl":
@@ -63,8 +64,8 @@ async def describe(turn: Turn, segment: Segment) -> str:
     """A segment as admins read it."""
     if segment.kind == "news":
         return turn.t(KIND_TEXT["news"])
-    options = dict(await _options(turn, segment.kind))
-    return f"{turn.t(KIND_TEXT[segment.kind])}: {options.get(segment.value, segment.value)}"
+    names = dict(await options(turn, segment.kind))
+    return f"{turn.t(KIND_TEXT[segment.kind])}: {names.get(segment.value, segment.value)}"
 
 
 async def _segment_choice(turn: Turn, answers: dict) -> list[Choice]:

@@ -20,11 +20,17 @@ def code_files():
         yield from (ROOT / folder).rglob("*.py")
 
 
+TEMPLATE_KEY = re.compile(r"""\bt\(\s*["']([a-z_]+(?:\.[a-z0-9_]+)+)["']""")
+
+
 def literal_strings():
     for path in code_files():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 yield path, node.value
+    for path in (ROOT / "bot").rglob("templates/*.html"):  # the dashboard's pages: t("…")
+        for key in TEMPLATE_KEY.findall(path.read_text(encoding="utf-8")):
+            yield path, key
 
 
 def text_calls():
