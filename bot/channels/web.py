@@ -156,8 +156,9 @@ class WebChat:
             found = await organisation.load(session, texts)
         return self.template.format(
             title=texts("web.title", department=found.department), csrf=csrf,
-            **{key: escape(texts(f"web.{key}")) for key in
-               ("placeholder", "send", "log_label", "offline", "you", "bot")},
+            **{key.removeprefix("web."): escape(texts(key)) for key in
+               ("web.placeholder", "web.send", "web.log_label", "web.offline", "web.you",
+                "web.bot")},
         )
 
     async def show_page(self, request: web.Request) -> web.Response:

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient, TestServer, make_mocked_request
 from sqlalchemy import func, select
 
 from bot.channels.web import COOKIE, CSRF_HEADER, WebChat
 from bot.settings import Settings
-from bot.web import init_app
+from bot.web import client_address, init_app
 from bot.wiring import build_core
 from storage import contacts, org, outbox
 from storage.models import Contact, Conversation, InboxUpdate, OutboxMessage
@@ -317,3 +317,21 @@ async def test_the_page_title_names_the_department_an_admin_entered(client):
         await org.put(session, "dept_name", "Sở A & B", "web:admin", datetime.now(UTC))
     html = await (await client.get("/chat/")).text()
     assert "<h1>Trợ lý Kế hoạch 1349/KH-UBND — Sở A &amp; B</h1>" in html
+
+
+@pytest.mark.parametrize("proxies, forwarded, address", [
+    ("", "198.51.100.2", "127.0.0.1"),  # not from our proxy: the header is anyone's word
+    ("127.0.0.1", "198.51.100.2", "198.51.100.2"),
+    ("127.0.0.1,10.0.0.5", "6.6.6.6, 198.51.100.2, 10.0.0.5", "198.51.100.2"),  # forged first
+])
+async def test_the_client_address_believes_only_trusted_proxies(db_url, tmp_path, proxies,
+                                                                 forwarded, address):
+    client = await start(db_url, tmp_path, web_trusted_proxies=proxies)
+    try:
+        request = make_mocked_request("GET", "/chat/", headers={"X-Forwarded-For": forwarded},
+                                      app=client.app)
+        request._transport_peername = ("127.0.0.1", 40000)
+        assert client_address(request) == address
+    finally:
+        await client.close()
+        await client.core.close()
