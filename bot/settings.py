@@ -96,6 +96,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"'{item}' không phải địa chỉ IP") from None
         return value
 
+    @field_validator("web_frame_ancestors")
+    @classmethod
+    def _frame_ancestors_is_one_directive(cls, value: str) -> str:
+        if re.search(r"[;,\r\n]", value) or not value.strip():
+            raise ValueError("chỉ ghi các nguồn, ví dụ 'self' https://sokhcn.danang.gov.vn")
+        return value
+
     @field_validator("extra_days_off", "extra_working_days")
     @classmethod
     def _dates_are_dd_mm_yyyy(cls, value: str) -> str:
