@@ -41,12 +41,13 @@ class Buckets:
     def __init__(self, per_minute: float, burst: int, clock=time.monotonic):
         self.rate, self.burst, self.clock = per_minute / 60, float(burst), clock
         self._buckets: dict[str, Bucket] = {}
+        self._pruned = 0.0
 
     def take(self, key: str) -> float:
         """0 if ``key`` may go (a token is taken), else the seconds until it may."""
         now = self.clock()
-        if len(self._buckets) > 10_000:
-            refill = self.burst / self.rate
+        if len(self._buckets) > 10_000 and now - self._pruned > 1:  # not at every request
+            refill, self._pruned = self.burst / self.rate, now
             self._buckets = {k: b for k, b in self._buckets.items() if now - b.stamp < refill}
         bucket = self._buckets.setdefault(key, Bucket(self.rate, self.burst))
         wait = bucket.wait(now)

@@ -36,7 +36,7 @@ function show(content, kind) {
     box.appendChild(row);
   }
   log.appendChild(box);
-  box.scrollIntoView({block: "end"});
+  window.scrollTo(0, document.body.scrollHeight);  // the newest above the fixed input row
 }
 
 async function call(method, path, body, retried) {
