@@ -1,5 +1,6 @@
 """Typed configuration read from the environment and `.env`, validated once at start."""
 
+import ipaddress
 import re
 from datetime import date, datetime, time
 from functools import cached_property
@@ -71,6 +72,13 @@ class Settings(BaseSettings):
     inbox_retention_days: int = Field(default=30, ge=2)
     outbox_retention_days: int = Field(default=90, ge=7)
     web_visitor_retention_days: int = Field(default=30, ge=1)
+    web_trusted_proxies: str = ""  # peers whose X-Forwarded-For / -Proto / -Host are believed
+    web_frame_ancestors: str = "'self'"  # CSP frame-ancestors: who may embed the pages
+    # token buckets of the web chat: requests a minute and how many may come at once
+    web_session_per_minute: float = Field(default=30.0, gt=0)
+    web_session_burst: int = Field(default=15, ge=1)
+    web_address_per_minute: float = Field(default=120.0, gt=0)
+    web_address_burst: int = Field(default=60, ge=1)
 
     @field_validator("admin_ids")
     @classmethod
@@ -79,6 +87,23 @@ class Settings(BaseSettings):
             channel, _, user = item.partition(":")
             if channel not in KNOWN_CHANNELS or not user:
                 raise ValueError(f"'{item}' phải có dạng kênh:id, ví dụ telegram:123")
+        return value
+
+    @field_validator("web_trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(f"'{item}' không phải địa chỉ IP") from None
+        return value
+
+    @field_validator("web_frame_ancestors")
+    @classmethod
+    def _frame_ancestors_is_one_directive(cls, value: str) -> str:
+        if re.search(r"[;,\r\n]", value) or not value.strip():
+            raise ValueError("chỉ ghi các nguồn, ví dụ 'self' https://sokhcn.danang.gov.vn")
         return value
 
     @field_validator("extra_days_off", "extra_working_days")
@@ -203,6 +228,10 @@ class Settings(BaseSettings):
     def admins(self) -> frozenset[str]:
         """Admin ids as ``channel:user_id`` strings."""
         return frozenset(p.strip() for p in self.admin_ids.split(",") if p.strip())
+
+    @cached_property
+    def trusted_proxies(self) -> frozenset[str]:
+        return frozenset(p.strip() for p in self.web_trusted_proxies.split(",") if p.strip())
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -22,11 +22,13 @@ def _normalise_code(text: str) -> str:
 
 
 async def _usable_code(turn: Turn, _answers: dict, code: object) -> None:
+    """The one check of a typed or linked code on every channel, so guesses are counted here."""
+    if await agencies.code_tries_used_up(turn.session, turn.contact.id, turn.now):
+        raise Invalid("agency.code_tries")
     row = await agencies.find_code(turn.session, code)
-    if row is None:
-        raise Invalid("agency.code_unknown")
-    if row.used_at is not None or row.expires_at < turn.now:
-        raise Invalid("agency.code_used")
+    if row is None or row.used_at is not None or row.expires_at < turn.now:
+        await agencies.count_wrong_code(turn.session, turn.contact.id, turn.now)
+        raise Invalid("agency.code_unknown" if row is None else "agency.code_used")
 
 
 async def _code_shown_as_agency(turn: Turn, answers: dict):

@@ -8,12 +8,16 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox
+from storage import channel_secrets, outbox
 from storage.models import Acknowledgement, Agency, AgencyOfficer, Deadline, LinkCode
 
 GROUPS = ("so-ban-nganh", "ubnd-cap-huyen", "phoi-hop")
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed
 CODE_LIFETIME = timedelta(days=30)
+# Wrong link codes: each person may try CODE_TRIES an hour and everyone together CODE_TRIES_ALL,
+# so that the 32⁸ codes cannot be guessed through many chats at once. The counts are rows of
+# channel_secrets (key → count until expires_at), so every channel and instance shares them.
+CODE_TRIES, CODE_TRIES_ALL, CODE_TRIES_WINDOW = 5, 100, timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,29 @@ async def new_link_code(
                          expires_at=now + CODE_LIFETIME))
     await session.flush()
     return code
+
+
+def _tries_keys(contact_id: int) -> tuple[tuple[str, int], ...]:
+    return (f"link_tries:{contact_id}", CODE_TRIES), ("link_tries:all", CODE_TRIES_ALL)
+
+
+async def code_tries_used_up(session: AsyncSession, contact_id: int, now: datetime) -> bool:
+    """Whether this person, or everyone together, typed too many wrong codes lately."""
+    for key, limit in _tries_keys(contact_id):
+        row = await channel_secrets.read_secret(session, key)
+        if row is not None and row.expires_at > now and int(row.value) >= limit:
+            return True
+    return False
+
+
+async def count_wrong_code(session: AsyncSession, contact_id: int, now: datetime) -> None:
+    for key, _ in _tries_keys(contact_id):
+        row = await channel_secrets.read_secret(session, key, lock=True)
+        if row is None or row.expires_at <= now:
+            await channel_secrets.write_secret(session, key, "1", now, now + CODE_TRIES_WINDOW)
+        else:
+            row.value, row.updated_at = str(int(row.value) + 1), now
+    await channel_secrets.forget_expired(session, "link_tries:", now)
 
 
 async def find_code(session: AsyncSession, code: str) -> LinkCode | None:

@@ -26,3 +26,9 @@ async def write_secret(
 async def forget(session: AsyncSession, keys: list[str]) -> None:
     """Delete the ``channel_secrets`` rows ``keys``."""
     await session.execute(delete(ChannelSecret).where(ChannelSecret.key.in_(keys)))
+
+
+async def forget_expired(session: AsyncSession, prefix: str, now: datetime) -> None:
+    """Delete the rows whose key starts with ``prefix`` and whose time is up (counters)."""
+    await session.execute(delete(ChannelSecret).where(ChannelSecret.key.startswith(prefix),
+                                                      ChannelSecret.expires_at <= now))

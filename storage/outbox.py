@@ -153,10 +153,11 @@ async def counts(session: AsyncSession) -> dict[str, int]:
     return dict(rows.all())
 
 
-async def take_for_chat(
+async def waiting_for_chat(
     session: AsyncSession, channel: str, chat_id: str, now: datetime
 ) -> list[OutboxItem]:
-    """Messages waiting for a person who fetches them (the web chat), marked sent."""
+    """Messages waiting for a person who fetches them (the web chat); reading marks nothing,
+    the page acknowledges what it showed with ``mark_fetched``."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id,
@@ -164,11 +165,20 @@ async def take_for_chat(
         .order_by(OutboxMessage.priority, OutboxMessage.id)
         .limit(20)
     )
-    rows = (await session.execute(query)).scalars().all()
-    for row in rows:
-        row.status, row.sent_at = "sent", now
-    await session.flush()
-    return [_item(row) for row in rows]
+    return [_item(row) for row in (await session.execute(query)).scalars()]
+
+
+async def mark_fetched(
+    session: AsyncSession, channel: str, chat_id: str, ids: list[int], now: datetime
+) -> int:
+    """Mark as sent the waiting messages ``ids`` of this chat (others' ids are ignored)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), OutboxMessage.channel == channel,
+               OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+        .values(status="sent", sent_at=now)
+    )
+    return result.rowcount or 0
 
 
 def _item(row: OutboxMessage) -> OutboxItem:

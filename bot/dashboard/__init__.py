@@ -3,7 +3,6 @@ same storage and the same admin handlers the chat uses, for admins signed in wit
 link from the chat."""
 
 from functools import partial
-from pathlib import Path
 
 from aiohttp import web
 
@@ -11,8 +10,6 @@ from bot.dashboard import broadcast, deadlines, login, overview, people, session
 from bot.dashboard.auth import admins_only
 from bot.dashboard.render import Pages, see_other
 from bot.wiring import Core
-
-STATIC = Path(__file__).parents[1] / "static"
 
 
 class Dashboard:
@@ -36,11 +33,7 @@ class Dashboard:
         async def redirect(request: web.Request) -> web.Response:
             return see_other("/admin/")
 
-        async def static(request: web.Request) -> web.FileResponse:
-            return web.FileResponse(STATIC / request.match_info["name"])
-
         return [
-            web.get("/static/{name:admin\\.(?:css|js)}", static),
             web.get("/admin", redirect),
             web.get("/admin/login", open_page(login.how_to)),
             web.get("/admin/login/{token}", open_page(login.show_link)),

@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import unused_port
 
 from bot.channels.web import WebChat
+from bot.dashboard import Dashboard
 from bot.settings import Settings
 from bot.web import start_web
 from bot.wiring import Core, build_core
@@ -61,7 +62,7 @@ async def site(db_url, tmp_path):
     settings = Settings(_env_file=None, database_url=db_url, web_host="127.0.0.1",
                         web_port=port, export_dir=tmp_path / "exports")
     core = build_core(settings)
-    runner = await start_web(core, WebChat(core).routes())
+    runner = await start_web(core, [*WebChat(core).routes(), *Dashboard(core).routes()])
     try:
         yield Site(f"http://127.0.0.1:{port}", core)
     finally:

@@ -1,9 +1,5 @@
 """What an attacker tries from a real browser is refused: a cookie they made up is not an
-identity, and a page of another origin cannot post to the chat with the visitor's cookie.
-
-Both fail on the chat as it is today (its cookie is an unsigned bearer value, and it checks no
-Origin); they are marked xfail(strict) until the hardened chat lands, which must then drop the
-marks."""
+identity, and a page of another origin cannot post to the chat with the visitor's cookie."""
 
 import pytest
 from sqlalchemy import func, select
@@ -20,8 +16,6 @@ async def open_chat(page, site) -> None:
         await page.goto(f"{site.url}/chat/")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the chat still takes any well-formed cookie as who the visitor is")
 async def test_a_forged_cookie_gets_a_fresh_session_not_the_identity_it_names(page, site):
     await page.context.add_cookies([{"name": COOKIE, "value": FORGED, "url": site.url}])
     await open_chat(page, site)
@@ -35,8 +29,6 @@ async def test_a_forged_cookie_gets_a_fresh_session_not_the_identity_it_names(pa
     assert FORGED not in people | talks | senders
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="the chat still accepts a POST from any origin (no Origin/CSRF check)")
 async def test_a_post_from_another_origin_is_refused(page, site, other_site):
     await open_chat(page, site)  # the visitor has a session cookie now
     async with site.core.sessionmaker() as session:

@@ -248,3 +248,33 @@ async def test_the_reminder_carries_the_notes_an_admin_wrote(dispatcher, session
         await planner.run(session, local(2026, 12, 3, 7, 45))
     rows = await outbox_rows(sessionmaker)
     assert "Lưu ý của Sở: Mang theo máy tính xách tay" in rows[0].text
+
+
+async def test_guessing_link_codes_is_throttled_by_person_and_for_everyone(
+    dispatcher, sessionmaker, clock
+):
+    code = await new_code(sessionmaker, clock)
+    guesser = FakeChat(dispatcher, "guesser", channel="telegram")
+    for n in range(agencies.CODE_TRIES):
+        await guesser.send(f"/start lk-WRONG{n:03d}")
+        assert "Mã liên kết không đúng" in guesser.text()
+    await guesser.send(f"/start lk-{code}")  # now even the right code must wait
+    assert "nhập sai nhiều lần" in guesser.text()
+    await guesser.send("/hanbaocao")
+    await guesser.press("Nhập mã liên kết")
+    await guesser.send(code)  # typed into the form: the same count
+    assert "nhập sai nhiều lần" in guesser.text()
+    clock.now += agencies.CODE_TRIES_WINDOW
+    await guesser.send(f"/start lk-{code}")
+    await guesser.press("Xác nhận")
+    assert "Đã liên kết" in guesser.text()
+
+    # many chats, each under its own limit, together meet the limit for everyone
+    code = await new_code(sessionmaker, clock)
+    for n in range(agencies.CODE_TRIES_ALL // agencies.CODE_TRIES):
+        other = FakeChat(dispatcher, f"zalo-{n}", channel="zalo")
+        for _ in range(agencies.CODE_TRIES):
+            await other.send("/start lk-WRONG999")
+    newcomer = FakeChat(dispatcher, "newcomer", channel="web")
+    await newcomer.send(f"/start lk-{code}")
+    assert "nhập sai nhiều lần" in newcomer.text()

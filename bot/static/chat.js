@@ -1,0 +1,89 @@
+// The web chat page. No inline script (the CSP forbids it) and no crypto.randomUUID, which
+// browsers give only to secure contexts (this page may be served over plain http on a LAN).
+"use strict";
+const log = document.getElementById("log");
+const input = document.getElementById("text");
+let csrf = document.querySelector('meta[name="csrf-token"]').content;
+const shown = new Set();  // outbox ids already on the page (the inbox repeats until acknowledged)
+
+function newId() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);  // offered on plain http too
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function show(content, kind) {
+  const box = document.createElement("div");
+  box.className = "msg" + (kind === "me" ? " me" : kind === "notice" ? " notice" : "");
+  const who = document.createElement("span");
+  who.className = "who";
+  who.textContent = (kind === "me" ? log.dataset.you : log.dataset.bot) + ": ";
+  box.appendChild(who);
+  const body = document.createElement("span");
+  if (kind === "me" || typeof content === "string") body.textContent = content;
+  else body.innerHTML = content.html;  // the server escaped every value in it
+  box.appendChild(body);
+  if (kind === "bot" && content.buttons.length) {
+    const row = document.createElement("div");
+    row.className = "buttons";
+    for (const [label, payload] of content.buttons) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = label;
+      button.addEventListener("click", () => { show(label, "me"); say({payload}); });
+      row.appendChild(button);
+    }
+    box.appendChild(row);
+  }
+  log.appendChild(box);
+  window.scrollTo(0, document.body.scrollHeight);  // the newest above the fixed input row
+}
+
+async function call(method, path, body, retried) {
+  const options = {method, headers: {"X-CSRF-Token": csrf}};
+  if (body !== undefined) {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, options);
+  const data = await response.json();
+  if (response.status === 403 && data.error === "session" && !retried) {
+    csrf = response.headers.get("X-CSRF-Token") || csrf;  // the server issued a new session
+    return call(method, path, body, true);
+  }
+  if (response.status === 429) { show(data.html, "notice"); return null; }
+  if (!response.ok) throw new Error(String(response.status));
+  return data;
+}
+
+function showReplies(data) {
+  if (data) for (const reply of data.replies) show(reply, "bot");
+}
+
+let saying = Promise.resolve();  // one message at a time: replies show in the order typed
+function say(body) {
+  body.id = newId();
+  saying = saying.then(async () => showReplies(await call("POST", "api/send", body)))
+    .catch(() => show(log.dataset.offline, "notice"));
+}
+
+async function poll() {
+  try {
+    const data = await call("GET", "api/inbox");
+    if (!data) return;
+    const fresh = data.replies.filter((reply) => !shown.has(reply.id));
+    for (const reply of fresh) { shown.add(reply.id); show(reply, "bot"); }
+    if (data.replies.length) {
+      await call("POST", "api/ack", {ids: data.replies.map((reply) => reply.id)});
+    }
+  } catch (e) { /* tried again at the next poll */ }
+}
+
+document.getElementById("composer").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = input.value.trim();
+  if (text) { show(text, "me"); say({text}); input.value = ""; }
+  input.focus();
+});
+call("GET", "api/welcome").then(showReplies).catch(() => show(log.dataset.offline, "notice"));
+setInterval(poll, 15000);
