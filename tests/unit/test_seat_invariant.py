@@ -6,7 +6,6 @@ for seats that are free, seats that free up go to the waitlist in order, and nob
 import asyncio
 import contextlib
 import os
-import shutil
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
@@ -29,17 +28,15 @@ async def together(*steps) -> None:
     await asyncio.gather(*steps)
 
 
-def machine_for(template_path, tmp_path_factory):
+def machine_for(new_db_url):
     class Seats(RuleBasedStateMachine):
         """Registrations and sessions driven through storage, each step in its own
         transaction, as the handlers do."""
 
         def __init__(self):
             super().__init__()
-            path = tmp_path_factory.mktemp("seats") / "bot.db"
-            shutil.copy(template_path, path)
             self.loop = asyncio.new_event_loop()
-            self.engine = create_engine(f"sqlite+aiosqlite:///{path}")
+            self.engine = create_engine(new_db_url())
             self.sessionmaker = create_sessionmaker(self.engine)
             self.people = self.run(self._people())
             self.sessions: list[int] = []
@@ -231,8 +228,8 @@ def machine_for(template_path, tmp_path_factory):
     return Seats
 
 
-def test_seats_hold_under_any_interleaving(migrated_template, tmp_path_factory):
-    machine = machine_for(migrated_template, tmp_path_factory)
+def test_seats_hold_under_any_interleaving(new_db_url):
+    machine = machine_for(new_db_url)
     machine.TestCase.settings = settings(  # SEAT_EXAMPLES=2000 for a deeper run than CI's
         max_examples=int(os.environ.get("SEAT_EXAMPLES", "30")), stateful_step_count=30,
         deadline=None,
