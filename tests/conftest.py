@@ -31,7 +31,8 @@ DATABASES = ("sqlite", "postgresql")
 def pytest_generate_tests(metafunc):
     if "database" in metafunc.fixturenames and not metafunc.definition.get_closest_marker(
             "sqlite_only"):
-        metafunc.parametrize("database", DATABASES, indirect=True)
+        only = metafunc.definition.get_closest_marker("postgresql_only")
+        metafunc.parametrize("database", ["postgresql"] if only else DATABASES, indirect=True)
 
 
 @pytest.fixture
@@ -112,6 +113,18 @@ def new_db_url(database, request, tmp_path_factory):
 @pytest.fixture
 def db_url(new_db_url) -> str:
     return new_db_url()
+
+
+@pytest.fixture
+def empty_db_url(database, request, tmp_path):
+    """A database with no schema, for tests of the migrations themselves."""
+    if database == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+        return
+    server = request.getfixturevalue("postgres")
+    name = server.create()
+    yield server.url_of(name)
+    server.drop(name)
 
 
 @pytest.fixture
