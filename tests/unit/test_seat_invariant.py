@@ -112,6 +112,37 @@ def machine_for(new_db_url):
             self.run(together(self._in_turn(registrations.cancel, first, NOW),
                               self._in_turn(registrations.cancel, second, NOW)))
 
+        @precondition(lambda self: self.registrations)
+        @rule(data=st.data())
+        def person_and_admin_cancel_the_same_at_once(self, data):
+            registration = data.draw(st.sampled_from(self.registrations))
+            self.concurrent = True
+            self.run(together(self._in_turn(registrations.cancel, registration, NOW),
+                              self._in_turn(registrations.cancel, registration, NOW)))
+
+        @precondition(lambda self: self.registrations)
+        @rule(data=st.data(), attendees=st.integers(1, 4))
+        def attendees_change_while_an_admin_cancels(self, data, attendees):
+            registration = data.draw(st.sampled_from(self.registrations))
+            self.concurrent = True
+            self.run(together(
+                self._in_turn(registrations.change_attendees, registration, attendees, NOW),
+                self._in_turn(registrations.cancel, registration, NOW)))
+
+        @precondition(lambda self: self.sessions)
+        @rule(data=st.data(), person=st.integers(0, PEOPLE - 1),
+              tax_code=st.sampled_from(TAX_CODES), attendees=st.integers(1, 4),
+              change=st.sampled_from(["capacity", "toggle", "cancel", "add"]))
+        def someone_registers_while_an_admin_changes_sessions(self, data, person, tax_code,
+                                                              attendees, change):
+            target = data.draw(st.sampled_from(self.sessions))
+            admin = {"capacity": lambda: self._update(target, capacity=attendees + 1),
+                     "toggle": lambda: self._toggle(target),
+                     "cancel": lambda: self._cancel_session(target),
+                     "add": lambda: self._add_session("lop1", attendees, 3)}[change]()
+            self.concurrent = True
+            self.run(together(self._register(person, "lop1", tax_code, attendees), admin))
+
         @rule(person=st.integers(0, PEOPLE - 1))
         def erase(self, person):
             self.run(self._step(self._erase(self.people[person])))
