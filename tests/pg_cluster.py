@@ -94,13 +94,13 @@ def start(bin_dir: Path | None = None) -> Cluster:
 
 
 def stop(folder: Path, bin_dir: Path | None = None) -> None:
-    """Stop the cluster in ``folder`` (fast shutdown: tests leave no work worth waiting for) and
+    """Stop the cluster in ``folder`` (fast: clients are cut off, shared memory is released) and
     remove the folder."""
     bin_dir = bin_dir or find_bin()
     data = Path(folder) / "data"
     if bin_dir is not None and (data / "postmaster.pid").exists():
         command, _ = _as_server_user(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
+            [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"])
         subprocess.run(command, capture_output=True, check=False)
     shutil.rmtree(folder, ignore_errors=True)
 
