@@ -22,6 +22,7 @@ class ContactRef:
 
 # touch runs on every turn: plain table statements built once (see storage.conversations)
 _TABLE = Contact.__table__
+_NAME_LENGTH = _TABLE.c.display_name.type.length
 _FIND = select(_TABLE).where(
     _TABLE.c.channel == bindparam("channel"), _TABLE.c.user_id == bindparam("user_id")
 )
@@ -39,6 +40,8 @@ async def touch(
 ) -> ContactRef:
     """Create or refresh the contact of a person who just wrote; a reply makes them reachable.
     The platform's name for a person who erased their data is not stored again."""
+    # a Telegram full name can be 129 characters; PostgreSQL refuses what does not fit
+    display_name = display_name[:_NAME_LENGTH] if display_name else display_name
     row = (await session.execute(_FIND, {"channel": channel, "user_id": user_id})).one_or_none()
     if row is None:
         contact_id = await session.scalar(_INSERT, {

@@ -5,7 +5,11 @@ The invariant every function here keeps, in the caller's transaction: a session'
 is the sum of the attendees of its confirmed registrations, never above its capacity; when seats
 free up, the waitlist is seated in order (a group too large for the seats left keeps its place
 while smaller ones behind it move up); while a class has an open session, nobody of that class is
-left "interested"."""
+left "interested".
+
+Every function that moves seats first locks the class (``_take_turn``), so that changes within
+one class happen one after the other on PostgreSQL as they do on SQLite, whose writers already
+take turns: a waitlist cannot be seated twice, nor a registration cancelled twice."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,6 +69,23 @@ class DuplicateRegistration(Exception):
     """This tax code already has an active registration for the class."""
 
 
+async def _take_turn(session: AsyncSession, class_id) -> None:
+    """Lock the class's row to the end of the transaction; ``class_id`` may be a subquery.
+    Always the class first, then its sessions and registrations: no deadlocks. (SQLite has no
+    row locks and renders no FOR UPDATE.)"""
+    await session.execute(
+        select(TrainingClass.id).where(TrainingClass.id == class_id).with_for_update())
+
+
+def _class_of_session(session_id: int):
+    return select(ClassSession.class_id).where(ClassSession.id == session_id).scalar_subquery()
+
+
+def _class_of_registration(registration_id: int):
+    return (select(Registration.class_id).where(Registration.id == registration_id)
+            .scalar_subquery())
+
+
 async def classes(session: AsyncSession) -> list[ClassInfo]:
     rows = await session.execute(select(TrainingClass).order_by(TrainingClass.position))
     return [ClassInfo(c.id, c.code, c.prefix, c.title) for c in rows.scalars()]
@@ -103,6 +124,7 @@ async def add_session(
     Returns:
         The session, and the registrations placed in it (seated or waitlisted).
     """
+    await _take_turn(session, class_id)
     row = ClassSession(
         class_id=class_id, starts_at=starts_at, venue=venue, capacity=capacity,
         seats_taken=0, registration_open=True, cancelled=False, notes=notes, created_at=now,
@@ -142,6 +164,7 @@ async def register(
         DuplicateRegistration: the tax code is already registered for this class (nothing is
             kept: the seats taken for it are given back with the row).
     """
+    await _take_turn(session, class_id)
     target = await _open_session(session, class_id, now)
     try:
         async with session.begin_nested():  # the seats and the row stand or fall together
@@ -206,7 +229,8 @@ async def cancel(
     session: AsyncSession, registration_id: int, now: datetime
 ) -> list[RegistrationInfo]:
     """Cancel a registration, free its seats and return the waitlisted people promoted."""
-    row = await session.get(Registration, registration_id)
+    await _take_turn(session, _class_of_registration(registration_id))
+    row = await session.get(Registration, registration_id, populate_existing=True)
     if row is None or row.status == "cancelled":
         return []
     was_confirmed = row.status == "confirmed"
@@ -256,7 +280,8 @@ async def change_attendees(
         (changed, promoted): whether it changed, and who moved up from the waitlist (a smaller
         waiting group may fit now, or the seats a confirmed group gave back).
     """
-    row = await session.get(Registration, registration_id)
+    await _take_turn(session, _class_of_registration(registration_id))
+    row = await session.get(Registration, registration_id, populate_existing=True)
     delta = attendees - row.attendees
     if row.status == "confirmed" and delta > 0 and not await take_seats(
         session, row.session_id, delta, new_booking=True
@@ -369,6 +394,7 @@ async def update_session(
     Raises:
         ValueError: the capacity would fall below the seats already given.
     """
+    await _take_turn(session, _class_of_session(session_id))
     row = await session.get(ClassSession, session_id, populate_existing=True)
     if "capacity" in changes and changes["capacity"] < row.seats_taken:
         raise ValueError("capacity below seats taken")
@@ -392,6 +418,7 @@ async def cancel_session(
     Returns:
         The registrations placed in another session.
     """
+    await _take_turn(session, _class_of_session(session_id))
     row = await session.get(ClassSession, session_id, populate_existing=True)
     row.cancelled, row.registration_open, row.seats_taken = True, False, 0
     query = select(Registration).where(

@@ -4,8 +4,6 @@ on a text-only channel, changes none of their rows and never makes a turn fail."
 
 import asyncio
 import os
-import shutil
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -40,7 +38,9 @@ async def dump(sessionmaker) -> list:
         tables = []
         for model in (Registration, ClubMembership, ConsentEvent, Contact):
             columns = [c for c in model.__table__.columns if c.name != "last_seen_at"]
-            tables.append((await session.execute(select(*columns))).all())
+            # in the order of their ids: an update may move a row in PostgreSQL's heap
+            query = select(*columns).order_by(*model.__table__.primary_key.columns)
+            tables.append((await session.execute(query)).all())
         return tables
 
 
@@ -62,7 +62,7 @@ async def real_payloads(chat) -> set[str]:
 
 
 @pytest.fixture
-def world(db_url, texts, config, clock, tmp_path):
+def world(db_url, snapshot, texts, config, clock):
     """The people and their real payloads, on an event loop of the test's own (hypothesis runs
     each example synchronously); a copy of the database restores them before each example, so
     a failure shrinks to the input that caused it."""
@@ -81,15 +81,12 @@ def world(db_url, texts, config, clock, tmp_path):
 
     real = loop.run_until_complete(build())
     before = loop.run_until_complete(dump(sessionmaker))
-    database, saved = Path(db_url.split("///", 1)[1]), tmp_path / "saved.db"
     loop.run_until_complete(engine.dispose())
-    shutil.copy(database, saved)
+    snapshot.save()
 
     def restore() -> None:
         loop.run_until_complete(engine.dispose())
-        for suffix in ("-wal", "-shm"):
-            Path(f"{database}{suffix}").unlink(missing_ok=True)
-        shutil.copy(saved, database)
+        snapshot.restore()
 
     yield loop, sessionmaker, chats, real, before, restore
     loop.run_until_complete(engine.dispose())

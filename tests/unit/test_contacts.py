@@ -49,3 +49,10 @@ async def test_last_seen_moves_by_the_minute_and_a_new_name_is_kept(sessionmaker
     row = await _row(sessionmaker)
     assert row.last_seen_at.replace(tzinfo=UTC) == later
     assert row.display_name == ref.display_name == "Hoa Lê"
+
+
+async def test_a_telegram_name_of_the_longest_kind_is_kept_to_the_column(chat, sessionmaker):
+    longest = "Nguyễn " * 18 + "Anh"  # Telegram: a first and a last name of 64 characters each
+    await chat.send("/start", display_name=longest)  # PostgreSQL refuses a value too long
+    assert "Kế hoạch" in chat.text()
+    assert (await _row(sessionmaker)).display_name == longest[:128]

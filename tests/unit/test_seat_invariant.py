@@ -6,7 +6,6 @@ for seats that are free, seats that free up go to the waitlist in order, and nob
 import asyncio
 import contextlib
 import os
-import shutil
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
@@ -29,17 +28,15 @@ async def together(*steps) -> None:
     await asyncio.gather(*steps)
 
 
-def machine_for(template_path, tmp_path_factory):
+def machine_for(new_db_url):
     class Seats(RuleBasedStateMachine):
         """Registrations and sessions driven through storage, each step in its own
         transaction, as the handlers do."""
 
         def __init__(self):
             super().__init__()
-            path = tmp_path_factory.mktemp("seats") / "bot.db"
-            shutil.copy(template_path, path)
             self.loop = asyncio.new_event_loop()
-            self.engine = create_engine(f"sqlite+aiosqlite:///{path}")
+            self.engine = create_engine(new_db_url())
             self.sessionmaker = create_sessionmaker(self.engine)
             self.people = self.run(self._people())
             self.sessions: list[int] = []
@@ -114,6 +111,37 @@ def machine_for(template_path, tmp_path_factory):
             self.concurrent = True
             self.run(together(self._in_turn(registrations.cancel, first, NOW),
                               self._in_turn(registrations.cancel, second, NOW)))
+
+        @precondition(lambda self: self.registrations)
+        @rule(data=st.data())
+        def person_and_admin_cancel_the_same_at_once(self, data):
+            registration = data.draw(st.sampled_from(self.registrations))
+            self.concurrent = True
+            self.run(together(self._in_turn(registrations.cancel, registration, NOW),
+                              self._in_turn(registrations.cancel, registration, NOW)))
+
+        @precondition(lambda self: self.registrations)
+        @rule(data=st.data(), attendees=st.integers(1, 4))
+        def attendees_change_while_an_admin_cancels(self, data, attendees):
+            registration = data.draw(st.sampled_from(self.registrations))
+            self.concurrent = True
+            self.run(together(
+                self._in_turn(registrations.change_attendees, registration, attendees, NOW),
+                self._in_turn(registrations.cancel, registration, NOW)))
+
+        @precondition(lambda self: self.sessions)
+        @rule(data=st.data(), person=st.integers(0, PEOPLE - 1),
+              tax_code=st.sampled_from(TAX_CODES), attendees=st.integers(1, 4),
+              change=st.sampled_from(["capacity", "toggle", "cancel", "add"]))
+        def someone_registers_while_an_admin_changes_sessions(self, data, person, tax_code,
+                                                              attendees, change):
+            target = data.draw(st.sampled_from(self.sessions))
+            admin = {"capacity": lambda: self._update(target, capacity=attendees + 1),
+                     "toggle": lambda: self._toggle(target),
+                     "cancel": lambda: self._cancel_session(target),
+                     "add": lambda: self._add_session("lop1", attendees, 3)}[change]()
+            self.concurrent = True
+            self.run(together(self._register(person, "lop1", tax_code, attendees), admin))
 
         @rule(person=st.integers(0, PEOPLE - 1))
         def erase(self, person):
@@ -231,8 +259,8 @@ def machine_for(template_path, tmp_path_factory):
     return Seats
 
 
-def test_seats_hold_under_any_interleaving(migrated_template, tmp_path_factory):
-    machine = machine_for(migrated_template, tmp_path_factory)
+def test_seats_hold_under_any_interleaving(new_db_url):
+    machine = machine_for(new_db_url)
     machine.TestCase.settings = settings(  # SEAT_EXAMPLES=2000 for a deeper run than CI's
         max_examples=int(os.environ.get("SEAT_EXAMPLES", "30")), stateful_step_count=30,
         deadline=None,

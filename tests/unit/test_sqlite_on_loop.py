@@ -13,6 +13,8 @@ from storage import sqlite_on_loop
 from storage.db import create_engine, create_sessionmaker
 from storage.models import InboxUpdate
 
+pytestmark = pytest.mark.sqlite_only("how SQLite connections wait for its one write lock")
+
 
 async def _store_update(sessionmaker, update_id: str) -> None:
     async with sessionmaker.begin() as session:

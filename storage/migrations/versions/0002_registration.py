@@ -232,6 +232,8 @@ def upgrade() -> None:
             },
         ],
     )
+    if op.get_bind().dialect.name == "postgresql":  # explicit ids do not move the sequence
+        op.execute("SELECT setval(pg_get_serial_sequence('training_classes', 'id'), 3)")
 
 
 def downgrade() -> None:
