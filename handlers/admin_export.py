@@ -3,13 +3,15 @@ and consent evidence, one sheet each, in one .xlsx.
 
 The workbook is written with XlsxWriter in constant-memory mode (each row goes to disk as it is
 written) and the rows are streamed from the database, so memory stays flat however many rows
-there are. Dates are real Excel dates in local
-time (Excel has no time zones); tax codes, phones and student ids are text, so leading zeros
-stay.
+there are. Each batch of rows is converted and written in a worker thread, and so is the
+closing of the file: the event loop stays free for other people's turns meanwhile. Dates are
+real Excel dates in local time (Excel has no time zones); tax codes, phones and student ids
+are text, so leading zeros stay.
 """
 
+import asyncio
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
@@ -141,7 +143,7 @@ async def write_workbook(
         "agencies": await _agencies(session, workbook, texts, tz, today),
         "consents": await _consents(session, workbook, texts, tz),
     }
-    workbook.close()
+    await asyncio.to_thread(workbook.close)
     return counts
 
 
@@ -177,6 +179,10 @@ class _Sheet:
             else:
                 self.ws.write_number(self.rows, index, value, form)
 
+    def extend(self, rows: Iterable[Iterable[Any]]) -> None:
+        for values in rows:
+            self.append(values)
+
     def close(self) -> int:
         """Set the autofilter over the header and the rows, and return the row count."""
         self.ws.autofilter(0, 0, self.rows, len(self.columns) - 1)
@@ -201,16 +207,14 @@ async def _registrations(
         .outerjoin(ClassSession, ClassSession.id == Registration.session_id)
         .order_by(TrainingClass.position, Registration.id)
     )
-    async for row in _stream(session, query):
-        sheet.append((
-            row.code, row.title, _local(row.starts_at, tz), status.get(row.status, row.status),
-            row.attendees, row.company, shown("tax_code", row.tax_code),
-            row.commune, shown("region", row.region), shown("locality", row.locality),
-            shown("sector", row.sector),
-            row.contact_name, row.position, shown("phone", row.phone), row.email,
-            _local(row.created_at, tz),
-        ))
-    return sheet.close()
+    return await _fill(session, sheet, query, lambda row: (
+        row.code, row.title, _local(row.starts_at, tz), status.get(row.status, row.status),
+        row.attendees, row.company, shown("tax_code", row.tax_code),
+        row.commune, shown("region", row.region), shown("locality", row.locality),
+        shown("sector", row.sector),
+        row.contact_name, row.position, shown("phone", row.phone), row.email,
+        _local(row.created_at, tz),
+    ))
 
 
 async def _members(session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo) -> int:
@@ -221,13 +225,11 @@ async def _members(session: AsyncSession, workbook: Workbook, texts: Texts, tz: 
         ClubMembership.full_name, ClubMembership.student_id, ClubMembership.class_name,
         ClubMembership.phone, ClubMembership.email, ClubMembership.created_at,
     ).order_by(ClubMembership.school, ClubMembership.id)
-    async for row in _stream(session, query):
-        sheet.append((
-            row.code, choice_name("schools", row.school), status.get(row.status, row.status),
-            row.full_name, row.student_id, row.class_name, shown("phone", row.phone),
-            row.email, _local(row.created_at, tz),
-        ))
-    return sheet.close()
+    return await _fill(session, sheet, query, lambda row: (
+        row.code, choice_name("schools", row.school), status.get(row.status, row.status),
+        row.full_name, row.student_id, row.class_name, shown("phone", row.phone),
+        row.email, _local(row.created_at, tz),
+    ))
 
 
 async def _agencies(
@@ -271,23 +273,23 @@ async def _consents(
         ConsentEvent.purposes_granted, ConsentEvent.purposes_refused, ConsentEvent.text_version,
         ConsentEvent.text_sha256,
     ).order_by(ConsentEvent.id)
-    async for row in _stream(session, query):
-        sheet.append((
-            _local(row.at, tz), row.contact_id, row.channel, actions.get(row.action, row.action),
-            ", ".join(purposes.get(p, p) for p in row.purposes_granted),
-            ", ".join(purposes.get(p, p) for p in row.purposes_refused),
-            row.text_version, row.text_sha256,
-        ))
-    return sheet.close()
+    return await _fill(session, sheet, query, lambda row: (
+        _local(row.at, tz), row.contact_id, row.channel, actions.get(row.action, row.action),
+        ", ".join(purposes.get(p, p) for p in row.purposes_granted),
+        ", ".join(purposes.get(p, p) for p in row.purposes_refused),
+        row.text_version, row.text_sha256,
+    ))
 
 
-async def _stream(session: AsyncSession, query: Select) -> AsyncIterator[Any]:
-    """Rows of ``query`` fetched ``YIELD_PER`` at a time, never all at once (a batch per await:
-    awaiting each row costs a greenlet switch per row)."""
+async def _fill(
+    session: AsyncSession, sheet: _Sheet, query: Select, convert: Callable[[Any], tuple]
+) -> int:
+    """Write the rows of ``query``, fetched ``YIELD_PER`` at a time (memory holds one batch,
+    never the whole table); each batch is converted and written in a worker thread."""
     result = await session.stream(query.execution_options(yield_per=YIELD_PER))
     async for rows in result.partitions():
-        for row in rows:
-            yield row
+        await asyncio.to_thread(sheet.extend, map(convert, rows))
+    return sheet.close()
 
 
 def _words(texts: Texts, keys: dict[str, str]) -> dict[str, str]:
