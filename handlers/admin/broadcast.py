@@ -77,8 +77,6 @@ async def _segment_choice(turn: Turn, answers: dict) -> list[Choice]:
 
 async def _submit(turn: Turn, answers: dict) -> list[Reply]:
     segment = Segment.parse(answers["segment"])
-    if not await segments.count(turn.session, segment):
-        return [Reply(turn.t("admin.bc_empty"), back(turn))]
     number = await broadcasts.create(
         turn.session, str(segment), answers["text"], turn.actor, 0,
         turn.incoming.channel, turn.incoming.chat_id, turn.now,
@@ -89,6 +87,9 @@ async def _submit(turn: Turn, answers: dict) -> list[Reply]:
         text=escape(answers["text"]),  # admin text is shown as written, never as markup
         priority=BULK_PRIORITY, topic=broadcasts.topic(number),
     )
+    if not queued:  # everyone left the segment since the preview
+        await broadcasts.drop(turn.session, number)
+        return [Reply(turn.t("admin.bc_empty"), back(turn))]
     await broadcasts.set_total(turn.session, number, queued)
     await audit(turn, "broadcast", id=number, segment=str(segment), recipients=queued)
     stop_button = Button(turn.t("admin.bc_stop", id=number), a.StopBroadcast(number).pack())
