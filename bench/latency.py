@@ -7,8 +7,8 @@ the next message. Meanwhile an admin, in turn: does nothing; exports to Excel, a
 again; previews a broadcast to everyone who agreed to news (the count in its summary), again
 and again; confirms one (10,000 messages queued). The admin reads for a quarter of a second
 between two actions, as nobody clicks faster. A phase counts every person's turn that was
-under way during it (a turn held up by the admin's work began before it, or ends after it). Each person's turn is timed from the call
-to the dispatcher to its answer, and counted in the phase it started in.
+under way during it (a turn held up by the admin's work began before it, or ends after it).
+Each person's turn is timed from the call to the dispatcher to its answer.
 
 Run from the repository root: ``.venv/bin/python bench/latency.py [--people N]``.
 Exit code 1 when a phase's p99 is 200 ms or more.
