@@ -4,9 +4,7 @@ add to each other's counts. Depths are read from the database when Prometheus sc
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from handlers.turn import Incoming
 from storage import inbox, outbox
@@ -18,9 +16,8 @@ REMINDER_TOPICS = {"dl": "deadline", "reg": "class"}  # outbox topic prefix → 
 
 
 class Metrics:
-    def __init__(self, database_url: str | None = None):
+    def __init__(self):
         self.registry = CollectorRegistry()
-        self._counting = _off_the_loop(database_url)
         self.updates = Counter(
             "bot_updates_handled", "Incoming messages by channel and what became of them: "
             "handled, duplicate (already handled), retry (the turn failed, tried again later), "
@@ -77,7 +74,7 @@ class Metrics:
     async def exposition(self, sessionmaker: async_sessionmaker) -> bytes:
         """The text Prometheus reads, with the depths counted now. A channel whose queue
         emptied shows 0 rather than its last figure."""
-        async with (self._counting or sessionmaker)() as session:
+        async with sessionmaker() as session:
             inbox_depth = await inbox.depth(session)
             outbox_depth = await outbox.depth(session)
         self._depth_channels.update(inbox_depth, outbox_depth)
@@ -86,12 +83,3 @@ class Metrics:
             self.outbox_depth.labels(channel).set(outbox_depth.get(channel, 0))
         return generate_latest(self.registry)
 
-
-def _off_the_loop(database_url: str | None) -> async_sessionmaker | None:
-    """On SQLite the bot's statements run on the event loop's thread (storage.sqlite_on_loop),
-    and counting the inbox reads the whole table (75 ms at 100,000 rows on a busy 2-core
-    machine): every turn would wait meanwhile at each scrape. The counts go through plain
-    aiosqlite instead, which runs them in its own thread (WAL: reading blocks no writer)."""
-    if not database_url or make_url(database_url).get_backend_name() != "sqlite":
-        return None  # asyncpg does not hold the loop
-    return async_sessionmaker(create_async_engine(database_url, poolclass=NullPool))

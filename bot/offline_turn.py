@@ -4,7 +4,7 @@ line (`ask`, `admin`)."""
 from handlers import build_router
 from handlers.context import BotConfig, Turn
 from handlers.dispatcher import utcnow
-from handlers.turn import Incoming, Reply
+from handlers.turn import Incoming, Reply, completed
 from storage.contacts import ContactRef
 from storage.conversations import ConversationState
 
@@ -14,7 +14,8 @@ async def one_turn(core, incoming: Incoming, config: BotConfig, commit: bool) ->
     person = ContactRef(0, incoming.channel, incoming.user_id, incoming.chat_id, None)
     async with core.sessionmaker() as session:
         turn = Turn(incoming=incoming, state=ConversationState(), session=session,
-                    texts=core.texts, now=utcnow(), contact=person, config=config)
+                    texts=core.texts, now=utcnow(), contact=person, config=config,
+                    reader=core.reader)
         replies = await build_router().route(turn)
         await (session.commit() if commit else session.rollback())
-    return replies
+    return await completed(replies)

@@ -13,7 +13,7 @@ from handlers.calendar import WorkCalendar
 from handlers.context import BotConfig
 from handlers.dispatcher import Dispatcher
 from messages.loader import Texts
-from storage.db import create_engine, create_sessionmaker
+from storage.db import create_engine, create_reader, create_sessionmaker
 from storage.migrate import upgrade
 
 
@@ -28,9 +28,12 @@ class Core:
     texts: Texts
     dispatcher: Dispatcher
     metrics: Metrics
+    reader: async_sessionmaker  # long reads: exports, statistics (see storage.db.create_reader)
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.reader.kw["bind"] is not self.engine:
+            await self.reader.kw["bind"].dispose()
 
 
 def configure_logging(settings: Settings, to_file: bool = False) -> None:
@@ -59,12 +62,14 @@ def migrate(settings: Settings) -> None:
 def build_core(settings: Settings) -> Core:
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
+    reader = create_sessionmaker(create_reader(settings.database_url, engine))
     texts = Texts.load()
     config = BotConfig(admins=settings.admins, tz=settings.tz, web_public_url=settings.public_url,
                        admin_login_minutes=settings.admin_login_minutes)
-    metrics = Metrics(settings.database_url)
-    dispatcher = Dispatcher(sessionmaker, texts, build_router(), config, observe=metrics.turn)
-    return Core(settings, config, engine, sessionmaker, texts, dispatcher, metrics)
+    metrics = Metrics()
+    dispatcher = Dispatcher(sessionmaker, texts, build_router(), config, observe=metrics.turn,
+                            reader=reader)
+    return Core(settings, config, engine, sessionmaker, texts, dispatcher, metrics, reader)
 
 
 def build_calendar(settings: Settings) -> WorkCalendar:

@@ -15,6 +15,7 @@ REQUIRED, OPTIONAL = "registration", "news"
 # where a granted consent may continue to, so a crafted payload cannot jump elsewhere
 CONTINUATIONS = (a.Register, a.Club, a.ClubAge)
 GRANTED = {"r": {REQUIRED}, "a": {REQUIRED, OPTIONAL}, "o": {OPTIONAL}, "n": set()}
+SHOWN = "consent_sha256"  # scratch: the hash of the notice text this person was last shown
 
 
 async def notice(turn: Turn, key: str = "privacy.notice") -> Safe:
@@ -35,8 +36,14 @@ async def gate(turn: Turn, then: a.Action) -> list[Reply] | None:
     its buttons, after which the turn continues with the action ``then``."""
     if REQUIRED in await consents.granted(turn.session, turn.contact.id):
         return None
+    return await _ask(turn, then)
+
+
+async def _ask(turn: Turn, then: a.Action | None) -> list[Reply]:
+    """Show the notice as it reads now, and remember in the conversation which text was shown:
+    only an answer to that text is recorded."""
     t, text = turn.t, await notice(turn)
-    sha = turn.state.scratch["consent_sha256"] = _sha256(text)
+    sha = turn.state.scratch[SHOWN] = _sha256(text)
     await consents.keep_text(turn.session, sha, VERSION, text, turn.now)  # the evidence
     buttons = rows(
         Button(t("privacy.agree_required"), a.Consent("r", then).pack()),
@@ -49,11 +56,15 @@ async def gate(turn: Turn, then: a.Action) -> list[Reply] | None:
 
 async def on_answer(turn: Turn) -> list[Reply]:
     """The answer to the notice the gate showed; without a notice waiting for its answer it is
-    a stale button (a refusal must not undo a consent given long ago)."""
-    text_sha = turn.state.scratch.pop("consent_sha256", None)
+    a stale button (a refusal must not undo a consent given long ago). When the notice changed
+    since it was shown (a new version, another controller), the person reads it again first:
+    an answer is only ever recorded against the text they were shown."""
+    text_sha = turn.state.scratch.pop(SHOWN, None)
     if text_sha is None:
         return await stale_button(turn)
     answer, then = turn.action.answer, turn.action.then
+    if text_sha != _sha256(await notice(turn)):
+        return [Reply(turn.t("privacy.notice_changed")), *await _ask(turn, then)]
     # news agreed earlier stays until withdrawn with /rutlai, whichever button is pressed now
     kept = await consents.granted(turn.session, turn.contact.id) & {OPTIONAL}
     granted = GRANTED[answer] | kept

@@ -5,10 +5,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from handlers.actions import Action
-from handlers.turn import Incoming
+from handlers.turn import Incoming, Reply
 from messages.loader import Texts
 from storage.contacts import ContactRef
 from storage.conversations import ConversationState
@@ -39,6 +39,8 @@ class Turn:
         action: the parsed button the person pressed (or a command stands for), else None.
         goto: continue the turn as if the button of ``action`` had been pressed (set by the
             router).
+        reader: sessions for long reads (exports, statistics), to open in a reply's ``later``
+            work, after the turn; None where there is only the turn's session.
     """
 
     incoming: Incoming
@@ -50,6 +52,7 @@ class Turn:
     config: BotConfig
     action: Action | None = None
     goto: Callable[[Action], Awaitable[list]] | None = None
+    reader: async_sessionmaker | None = None
 
     @property
     def t(self) -> Texts:
@@ -64,6 +67,19 @@ class Turn:
     def today(self) -> date:
         """The turn's day where the bot is (Asia/Ho_Chi_Minh), to compare dated facts with."""
         return self.now.astimezone(self.config.tz).date()
+
+    def after(self, read: Callable[[AsyncSession], Awaitable[Reply]], buttons=()) -> Reply:
+        """A reply that ``read`` makes on a reader session once this turn has committed: for
+        reads long enough (an export, the statistics) that they must hold neither the turn's
+        write lock nor the event loop while other people write. ``buttons`` are the ones the
+        made reply shows."""
+        reader = self.reader or async_sessionmaker(self.session.bind, expire_on_commit=False)
+
+        async def later() -> Reply:
+            async with reader() as session:
+                return await read(session)
+
+        return Reply("", buttons, later=later)
 
     def local(self, moment: datetime, with_time: bool = True) -> str:
         return local_text(moment, self.config.tz, with_time)

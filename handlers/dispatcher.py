@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from handlers.context import BotConfig, Turn
 from handlers.router import Router
 from handlers.textnorm import nfc
-from handlers.turn import Button, Incoming, Reply, menu_of, rows
+from handlers.turn import Button, Incoming, Reply, completed, menu_of, rows
 from handlers.typed_choice import candidates
 from messages.loader import Texts
 from storage import contacts, conversations, db, inbox
@@ -43,9 +43,11 @@ class Dispatcher:
         config: BotConfig,
         clock: Callable[[], datetime] = utcnow,
         observe: TurnObserver | None = None,
+        reader: async_sessionmaker | None = None,
     ):
         self._observe = observe or (lambda incoming, outcome, seconds: None)
         self._sessionmaker = sessionmaker
+        self._reader = reader or sessionmaker
         self._texts = texts
         self._router = router
         self._config = config
@@ -58,7 +60,7 @@ class Dispatcher:
         they arrive in the order of the messages."""
         incoming = _clean(incoming)
         async with self._locks.hold((incoming.channel, incoming.user_id)):
-            replies = await self._turn(incoming)
+            replies = await self._finish(incoming, await self._turn(incoming))
             if deliver is not None:
                 await deliver(incoming, replies)
         return replies
@@ -77,6 +79,17 @@ class Dispatcher:
         outcome = "duplicate" if replies is None else "handled"
         self._observe(incoming, outcome, time.perf_counter() - started)
         return replies or []
+
+    async def _finish(self, incoming: Incoming, replies: list[Reply]) -> list[Reply]:
+        """Do the replies' ``later`` work, now that the turn has committed (only this person
+        waits for it). The turn is done, so a failure here is answered, not tried again."""
+        try:
+            return await completed(replies)
+        except Exception as problem:
+            log.warning("work after the turn failed: channel=%s user=%s update=%s: %s",
+                        incoming.channel, incoming.user_id, incoming.update_id,
+                        inbox.failure_reason(problem))
+            return [Reply(self._texts("errors.internal"))]
 
     async def _record_failure(self, incoming: Incoming, problem: Exception) -> bool:
         """Count the failed turn on its stored update: the inbox worker tries it again until
@@ -116,7 +129,7 @@ class Dispatcher:
             turn = Turn(
                 incoming=incoming if isinstance(resolved, list) else resolved,
                 state=state, session=session, texts=self._texts, now=now,
-                contact=contact, config=self._config,
+                contact=contact, config=self._config, reader=self._reader,
             )
             if isinstance(resolved, list):  # several buttons fit what was typed
                 replies = [Reply(self._texts("menu.did_you_mean"), rows(*resolved))]

@@ -1,6 +1,7 @@
 """Channel-neutral turn types. Standard library only: adapters and handlers both depend on them."""
 
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 MAX_PAYLOAD_BYTES = 64  # Telegram's callback_data limit, the strictest of our channels
@@ -73,6 +74,10 @@ class Reply:
         ask_phone: offer the platform's "share my phone number" button where there is one.
         replace: a menu reached by a button; channels that can edit messages show it in place
             of the message that had the button, instead of adding a new one.
+        later: work for after the turn's transaction has committed (a long read for an admin,
+            which must hold neither the write lock nor anyone else's turn): the reply it
+            returns takes this one's place. It should keep this reply's buttons, which the
+            conversation remembers as the last shown.
     """
 
     text: str
@@ -81,9 +86,16 @@ class Reply:
     document: Document | None = None
     ask_phone: bool = False
     replace: bool = False
+    later: Callable[[], Awaitable["Reply"]] | None = field(default=None, compare=False,
+                                                           repr=False)
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]
+
+
+async def completed(replies: list[Reply]) -> list[Reply]:
+    """``replies`` with their ``later`` work done: call once the turn has committed."""
+    return [await reply.later() if reply.later else reply for reply in replies]
 
 
 def rows(*buttons: Button, per_row: int = 1) -> tuple[tuple[Button, ...], ...]:

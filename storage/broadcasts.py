@@ -47,6 +47,19 @@ async def create(
     return row.id
 
 
+async def set_total(session: AsyncSession, number: int, total: int) -> None:
+    """The number of messages queued for a broadcast, known once they are."""
+    row = await session.get(Broadcast, number)
+    row.total = total
+    await session.flush()
+
+
+async def drop(session: AsyncSession, number: int) -> None:
+    """Forget a broadcast that queued nothing."""
+    await session.delete(await session.get(Broadcast, number))
+    await session.flush()
+
+
 async def cancel(session: AsyncSession, number: int, now: datetime) -> int | None:
     """Stop a broadcast; returns how many unsent messages were dropped (None if not running)."""
     row = await session.get(Broadcast, number)

@@ -4,7 +4,7 @@ pause processing (restrict, object); the current purposes are those of the lates
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConsentEvent, ConsentText, DataRequest
@@ -54,6 +54,17 @@ async def granted(session: AsyncSession, contact_id: int) -> set[str]:
     return set(events[-1].purposes_granted) if events else set()
 
 
+def granting(purpose: str) -> Select:
+    """The contact ids whose latest consent event grants ``purpose``, as a subquery (the SQL
+    form of ``purpose in granted(…)``). Purposes are stored as a JSON list of plain words, so
+    its quoted form identifies one on every database."""
+    latest = select(func.max(ConsentEvent.id)).group_by(ConsentEvent.contact_id)
+    return select(ConsentEvent.contact_id).where(
+        ConsentEvent.id.in_(latest),
+        cast(ConsentEvent.purposes_granted, String).contains(f'"{purpose}"'),
+    )
+
+
 async def log_request(
     session: AsyncSession, contact_id: int, kind: str, detail: str | None, now: datetime
 ) -> None:
@@ -88,6 +99,18 @@ async def pauses(session: AsyncSession, contact_id: int) -> dict[str, datetime]:
     )
     latest = {r.kind: r for r in (await session.execute(query)).scalars()}
     return {kind: r.at for kind, r in latest.items() if r.detail == "on"}
+
+
+def pausing() -> Select:
+    """The contact ids who restrict processing or object to it now, as a subquery (the SQL
+    form of ``paused``)."""
+    latest = (
+        select(func.max(DataRequest.id)).where(DataRequest.kind.in_(PAUSES))
+        .group_by(DataRequest.contact_id, DataRequest.kind)
+    )
+    return select(DataRequest.contact_id).where(
+        DataRequest.id.in_(latest), DataRequest.detail == "on"
+    )
 
 
 async def paused(session: AsyncSession, contact_id: int) -> bool:

@@ -40,6 +40,30 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     return engine
 
 
+def create_reader(url: str, engine: AsyncEngine) -> AsyncEngine:
+    """The engine for long reads (exports, statistics): on a SQLite file, a second, read-only
+    engine on aiosqlite's own worker thread, so that a read of thousands of rows neither runs
+    on the event loop nor holds the write lock (in WAL mode readers run beside the writer, each
+    on its snapshot); elsewhere (PostgreSQL, an in-memory SQLite) ``engine`` itself."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return engine
+    # no isolation handling of pysqlite's: a BEGIN at the start gives the read one snapshot
+    reader = create_async_engine(url, connect_args={"isolation_level": None, "timeout": 30})
+
+    @event.listens_for(reader.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.close()
+
+    @event.listens_for(reader.sync_engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN")
+
+    return reader
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     # pysqlite's own transaction handling starts DEFERRED transactions lazily, so two turns could
     # both read and then fail to upgrade to a write lock. Connections are opened in autocommit

@@ -69,13 +69,30 @@ async def deadlines(session: AsyncSession, today: date) -> list[DeadlineFigures]
 async def signups_per_day(
     session: AsyncSession, now: datetime, tz: ZoneInfo, days: int = 30
 ) -> dict[date, int]:
-    """Class registrations and club memberships created per local day, oldest first."""
+    """Class registrations and club memberships created per local day, oldest first: counted
+    by the database (GROUP BY the local day), not row by row here."""
     since = now - timedelta(days=days)
     per_day: Counter = Counter()
     for column in (Registration.created_at, ClubMembership.created_at):
-        result = await session.execute(select(column).where(column >= since))
-        per_day.update(moment.astimezone(tz).date() for moment in result.scalars())
+        day = _local_day(session, column, tz, now)
+        rows = await session.execute(
+            select(day, func.count()).where(column >= since).group_by(day)
+        )
+        per_day.update({_as_date(value): n for value, n in rows.all()})
     return dict(sorted(per_day.items()))
+
+
+def _local_day(session: AsyncSession, column, tz: ZoneInfo, now: datetime):
+    """SQL for the local calendar day of a UTC ``column``. SQLite has no time zones: the
+    offset of ``now`` is applied (Asia/Ho_Chi_Minh keeps one offset all year)."""
+    if session.bind.dialect.name == "postgresql":
+        return func.date(func.timezone(tz.key, column))
+    minutes = int(now.astimezone(tz).utcoffset().total_seconds() // 60)
+    return func.date(column, f"{minutes:+d} minutes")
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 async def consent_refusals(session: AsyncSession) -> int:

@@ -57,7 +57,7 @@ async def preview(core: Core, pages: Pages, request: web.Request, admin: Admin):
                    else core.texts("dashboard.bc_bad_text", max=MAX_TEXT))
         return await compose(core, pages, request, admin, problem, 400, chosen, typed)
     async with admin_turn(core, admin) as turn:
-        count = len(await segments.recipients(turn.session, segment))
+        count = await segments.count(turn.session, segment)
         name = await chat.describe(turn, segment)
     return pages.render("broadcast_preview.html", admin=admin, segment=str(segment),
                         name=name, count=count, text=text)

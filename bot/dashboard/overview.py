@@ -14,7 +14,7 @@ from storage import stats
 
 async def show(core: Core, pages: Pages, request: web.Request, admin: Admin) -> web.Response:
     t, tz, now = core.texts, core.config.tz, utcnow()
-    async with core.sessionmaker() as session:
+    async with core.reader() as session:  # long reads hold no one else's turn
         per_day = await stats.signups_per_day(session, now, tz)
         seats = [f for f in await stats.sessions(session, now) if f.session is not None]
         deadlines = await stats.deadlines(session, now.astimezone(tz).date())

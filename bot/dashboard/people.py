@@ -83,7 +83,7 @@ async def show(core: Core, pages: Pages, request: web.Request, admin: Admin) -> 
     chosen = {name: request.query.get(name, "")[:20] for name in FILTERS}
     search = request.query.get("q", "")[:100]
     page = int(request.query["page"]) if request.query.get("page", "").isdigit() else 1
-    async with core.sessionmaker() as session:
+    async with core.reader() as session:  # long reads hold no one else's turn
         rows = await _rows(session, t, chosen)
         classes = await regs.classes(session)
         sessions = [(s.id, f"{c.title} — {local_text(s.starts_at, core.config.tz)}")
@@ -114,7 +114,7 @@ async def show(core: Core, pages: Pages, request: web.Request, admin: Admin) -> 
 
 async def export(core: Core, pages: Pages, request: web.Request, admin: Admin) -> web.Response:
     now, tz, buffer = utcnow(), core.config.tz, io.BytesIO()
-    async with core.sessionmaker() as session:
+    async with core.reader() as session:  # a long read: it must hold no one else's turn
         counts = await write_workbook(session, buffer, core.texts, tz, now=now)
     await audit(core, admin, "export", rows=counts)
     name = f"ke-hoach-1349-{now.astimezone(tz).strftime('%Y%m%d-%H%M')}.xlsx"

@@ -15,7 +15,7 @@ from handlers.textnorm import without_format_characters
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_list
 from messages.loader import escape
-from storage import agencies, broadcasts, outbox, registrations, segments
+from storage import agencies, broadcasts, registrations, segments
 from storage.segments import Segment
 
 BULK_PRIORITY = 6
@@ -71,30 +71,30 @@ async def describe(turn: Turn, segment: Segment) -> str:
 async def _segment_choice(turn: Turn, answers: dict) -> list[Choice]:
     """The segment's only "choice" is itself, so the summary shows it and its head count."""
     segment = Segment.parse(answers["segment"])
-    count = len(await segments.recipients(turn.session, segment))
+    count = await segments.count(turn.session, segment)
     label = turn.t("admin.bc_segment_label", name=await describe(turn, segment), count=count)
     return [Choice(answers["segment"], label)]
 
 
 async def _submit(turn: Turn, answers: dict) -> list[Reply]:
     segment = Segment.parse(answers["segment"])
-    people = await segments.recipients(turn.session, segment)
-    if not people:
-        return [Reply(turn.t("admin.bc_empty"), back(turn))]
-    text = escape(answers["text"])  # admin text is shown as written, never as markup
     number = await broadcasts.create(
-        turn.session, str(segment), answers["text"], turn.actor, len(people),
+        turn.session, str(segment), answers["text"], turn.actor, 0,
         turn.incoming.channel, turn.incoming.chat_id, turn.now,
     )
-    for person in people:
-        await outbox.enqueue(
-            turn.session, dedupe_key=f"bc:{number}:{person.id}", channel=person.channel,
-            chat_id=person.chat_id, contact_id=person.id, text=text, buttons=[],
-            now=turn.now, priority=BULK_PRIORITY, topic=broadcasts.topic(number),
-        )
-    await audit(turn, "broadcast", id=number, segment=str(segment), recipients=len(people))
+    # one INSERT … SELECT: the audience is never loaded into the process
+    queued = await segments.enqueue(
+        turn.session, segment, dedupe_prefix=f"bc:{number}:", now=turn.now,
+        text=escape(answers["text"]),  # admin text is shown as written, never as markup
+        priority=BULK_PRIORITY, topic=broadcasts.topic(number),
+    )
+    if not queued:  # everyone left the segment since the preview
+        await broadcasts.drop(turn.session, number)
+        return [Reply(turn.t("admin.bc_empty"), back(turn))]
+    await broadcasts.set_total(turn.session, number, queued)
+    await audit(turn, "broadcast", id=number, segment=str(segment), recipients=queued)
     stop_button = Button(turn.t("admin.bc_stop", id=number), a.StopBroadcast(number).pack())
-    return [Reply(turn.t("admin.bc_queued", id=number, count=len(people)),
+    return [Reply(turn.t("admin.bc_queued", id=number, count=queued),
                   rows(stop_button, _back(turn)))]
 
 

@@ -17,7 +17,13 @@ def back(turn: Turn):
 
 
 async def show(turn: Turn) -> list[Reply]:
-    t, session, tz = turn.t, turn.session, turn.config.tz
+    """The figures, counted on a reader after the turn (see Turn.after)."""
+    await audit(turn, "stats")
+    return [turn.after(lambda session: _figures(turn, session), back(turn))]
+
+
+async def _figures(turn: Turn, session) -> Reply:
+    t, tz = turn.t, turn.config.tz
     lines = [t("admin.stats_title", time=turn.local(turn.now)), t("admin.stats_classes")]
     figures = await stats.sessions(session, turn.now)
     for item in figures:
@@ -55,17 +61,22 @@ async def show(turn: Turn) -> list[Reply]:
     lines.append(t("admin.stats_other", refusals=await stats.consent_refusals(session),
                    unreachable=await stats.unreachable_contacts(session)))
     lines.append(t("admin.stats_failed_updates", count=await stats.failed_updates(session)))
-    await audit(turn, "stats")
-    return [Reply(Safe("\n".join(lines)), back(turn))]
+    return Reply(Safe("\n".join(lines)), back(turn))
 
 
 async def export(turn: Turn) -> list[Reply]:
+    """The workbook, read on a reader and written in a worker thread after the turn (an export
+    of ten thousand rows takes seconds; nobody else waits for it)."""
+    await audit(turn, "export")
+    return [turn.after(lambda session: _workbook(turn, session), back(turn))]
+
+
+async def _workbook(turn: Turn, session) -> Reply:
     buffer = io.BytesIO()
-    counts = await write_workbook(turn.session, buffer, turn.t, turn.config.tz, now=turn.now)
+    counts = await write_workbook(session, buffer, turn.t, turn.config.tz, now=turn.now)
     stamp = turn.now.astimezone(turn.config.tz).strftime("%Y%m%d-%H%M")
     caption = turn.t("admin.export_caption", time=turn.local(turn.now),
                      registrations=counts.get("registrations", 0),
                      members=counts.get("members", 0))
-    await audit(turn, "export", rows=counts)
     document = Document(f"ke-hoach-1349-{stamp}.xlsx", buffer.getvalue(), caption)
-    return [Reply(caption, back(turn), document=document)]
+    return Reply(caption, back(turn), document=document)

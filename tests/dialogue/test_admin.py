@@ -242,3 +242,22 @@ async def test_a_deadline_can_be_edited(admin, sessionmaker):
     await admin.press("Xác nhận")
     assert "Đã cập nhật hạn #1" in admin.text() and "15/12/2026" in admin.text()
     assert await audit_actions(sessionmaker) == ["deadline_edit"]
+
+
+async def test_a_broadcast_whose_audience_left_after_the_preview_queues_nothing(
+    dispatcher, admin, sessionmaker
+):
+    person = FakeChat(dispatcher, "p")
+    await person.send("/dangky")
+    await person.press("Chỉ nhận tin chương trình khác")
+    await admin.send(payload="adm:bc:news")
+    await admin.send("Hội thảo năng suất tháng 12")
+    assert "1 người" in admin.text()  # the preview counts them
+    await person.send("/rutlai")
+    await person.press("Ngừng nhận tin")
+    await person.press("Có, rút lại")
+    await admin.press("Xác nhận")
+    assert "không có ai nhận được" in admin.text()
+    async with sessionmaker() as session:
+        assert (await session.execute(select(Broadcast))).first() is None
+        assert (await session.execute(select(OutboxMessage))).first() is None
