@@ -417,3 +417,16 @@ class RemoveAdmin(AdminAction, prefix="adm:adm:rm"):
 class ConfirmRemoveAdmin(AdminAction, prefix="adm:adm:rmyes"):
     channel: str
     user: str
+
+
+# -- support requests ---------------------------------------------------------------------------
+SupportKind = Literal["training", "guidance", "award", "sttask"]
+
+
+@dataclass(frozen=True)
+class Support(Action, prefix="ht"):
+    """None: choose which request; a kind: its form; ``like``: another nomination of the unit
+    of this earlier request of the person's."""
+
+    kind: SupportKind | None = None
+    like: int | None = None
