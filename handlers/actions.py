@@ -430,3 +430,52 @@ class Support(Action, prefix="ht"):
 
     kind: SupportKind | None = None
     like: int | None = None
+@dataclass(frozen=True)
+class SupportAdmin(AdminAction, prefix="adm:ht"):
+    """None: counts per kind and status; a kind: its requests, open ones or ``done`` ones."""
+
+    kind: SupportKind | None = None
+    done: Literal["done"] | None = None
+
+
+@dataclass(frozen=True)
+class SupportCase(AdminAction, prefix="adm:ht:req"):
+    request: int
+
+
+@dataclass(frozen=True)
+class AssignSupport(AdminAction, prefix="adm:ht:who"):
+    """None: choose the staff member; an admin id (``telegram:123``): give it to them."""
+
+    request: int
+    admin: Rest | None = None
+
+
+@dataclass(frozen=True)
+class AnswerSupport(AdminAction, prefix="adm:ht:ans"):
+    request: int
+
+
+@dataclass(frozen=True)
+class CloseSupport(AdminAction, prefix="adm:ht:close"):
+    request: int
+
+
+@dataclass(frozen=True)
+class ConfirmCloseSupport(AdminAction, prefix="adm:ht:closeyes"):
+    request: int
+
+
+@dataclass(frozen=True)
+class SupportTopics(AdminAction, prefix="adm:ht:topics"):
+    pass
+
+
+@dataclass(frozen=True)
+class AddSupportTopic(AdminAction, prefix="adm:ht:topicadd"):
+    pass
+
+
+@dataclass(frozen=True)
+class ToggleSupportTopic(AdminAction, prefix="adm:ht:topic"):
+    topic: str

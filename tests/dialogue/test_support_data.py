@@ -50,3 +50,18 @@ async def test_erasing_my_data_erases_my_requests_and_closes_them(chat, sessionm
     assert row.answers is None and row.status == "closed" and row.topic == "he-thong-ql"
     await chat.send("/dulieucuatoi")
     assert "Ánh Dương" not in chat.text() and "0100233488" not in chat.text()
+
+
+async def nominate(chat) -> None:
+    """A whole nomination for the lecturer course, from the deep link."""
+    await chat.send("/start ht-daotao")
+    if "Thông báo xử lý dữ liệu" in chat.text():
+        await agree(chat)
+    await chat.send("Sở Công Thương")
+    await chat.press("Cơ quan nhà nước")
+    for answer in ("Trần Thị Bích", "Chuyên viên", "0935 123 456"):
+        await chat.send(answer)
+    await chat.press("Bỏ qua")
+    await chat.press("Giảng viên")
+    await chat.send("Cần giảng viên về năng suất cho các doanh nghiệp ngành")
+    await chat.press("Xác nhận")
