@@ -14,7 +14,7 @@ from handlers.action_base import Action, AdminAction, FormAction, Rest, parse
 __all__ = ["Action", "AdminAction", "FormAction", "parse"]
 
 Purpose = Literal["reg", "news"]
-BroadcastKind = Literal["cls", "ses", "wait", "club", "dl", "news"]
+BroadcastKind = Literal["cls", "ses", "wait", "club", "dl", "topic", "news"]
 
 
 # -- menu, plan, sign-ups ---------------------------------------------------------------------

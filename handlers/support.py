@@ -3,6 +3,8 @@ and manager training; guidance on standards, management systems and tools; inter
 National Quality Award; proposals of S&T tasks. Four forms on the form runner, after consent to
 a notice that covers them; each request gets a code such as HT-2026-0007 and a status."""
 
+from types import SimpleNamespace
+
 from handlers import actions as a
 from handlers import consent
 from handlers.context import Turn
@@ -205,20 +207,29 @@ def status_text(turn: Turn, request: support.RequestInfo) -> str:
 
 async def shown_answers(turn: Turn, request: support.RequestInfo) -> list[tuple[str, str]]:
     """(label, value) of each answer as the person gave it: a choice by its label."""
-    spec, answers, shown = FORMS[request.kind], request.answers, []
-    for field in spec.fields:
-        value = answers.get(field.name)
-        if value is None:
-            continue
-        if field.choices is not None:
-            labels = {c.value: c.label for c in await field.choices(turn, answers)}
-            if field.name == "topic":  # a topic staff hid since is still named
-                labels.setdefault(value, await support.topic_label(turn.session, value))
-            text = labels.get(value, value)
-        else:
-            text = field.display(value) if field.display else str(value)
-        shown.append((turn.t(field.label), text))
-    return shown
+    labels = await choice_labels(turn.session, turn.t, turn.today, request.kind)
+    return [(turn.t(f.label), shown_value(f, request.answers[f.name], labels))
+            for f in FORMS[request.kind].fields if request.answers.get(f.name) is not None]
+
+
+async def choice_labels(session, texts, today, kind: str) -> dict[str, dict[str, str]]:
+    """Field name → {value: label} of the choice fields of ``kind``'s form; topics hidden
+    since are still named."""
+    reader = SimpleNamespace(t=texts, session=session, today=today)  # what choice lists read
+    labels = {f.name: {c.value: c.label for c in await f.choices(reader, {})}
+              for f in FORMS[kind].fields if f.choices is not None}
+    if "topic" in labels:
+        labels["topic"] = {t.id: t.label for t in await support.topics(session, False)}
+    return labels
+
+
+def shown_value(field: Field, value, labels: dict[str, dict[str, str]]) -> str | None:
+    """A stored answer as people read it (a choice's label, a phone as 0905 123 456)."""
+    if value is None:
+        return None
+    if field.name in labels:
+        return labels[field.name].get(value, value)
+    return field.display(value) if field.display else str(value)
 
 
 async def my_lines(turn: Turn) -> list[str]:

@@ -1,5 +1,6 @@
 """Who a broadcast reaches. Every segment only contains people whose consent covers it:
-registrants and members who still agree to "registration and reminders", everyone who agreed to
+registrants, members and people who asked for guidance on a topic who still agree to
+"registration and reminders" (which covers support requests), everyone who agreed to
 news about other programmes, and officers of agencies for their reporting duty; nobody who
 restricts processing or objects to it."""
 
@@ -10,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import agencies, consents, contacts
 from storage.contacts import ContactRef
-from storage.models import ClubMembership, ConsentEvent, Registration
+from storage.models import ClubMembership, ConsentEvent, Registration, SupportRequest
 
-KINDS = ("cls", "ses", "wait", "club", "dl", "news")
+KINDS = ("cls", "ses", "wait", "club", "dl", "topic", "news")
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,11 @@ async def recipients(session: AsyncSession, segment: Segment) -> list[ContactRef
 
 
 async def _participants(session: AsyncSession, segment: Segment) -> list[int]:
-    if segment.kind == "club":
+    if segment.kind == "topic":  # people who asked for guidance on this topic
+        query = select(SupportRequest.contact_id).where(
+            SupportRequest.kind == "guidance", SupportRequest.topic == segment.value
+        )
+    elif segment.kind == "club":
         query = select(ClubMembership.contact_id).where(
             ClubMembership.school == segment.value, ClubMembership.status == "active"
         )

@@ -114,3 +114,51 @@ async def test_staff_edit_the_guidance_topics_people_choose_from(dispatcher):
     await person.press("Bỏ qua")
     assert "Truy xuất nguồn gốc sản phẩm" in person.labels()
     assert "Tiêu chuẩn, quy chuẩn kỹ thuật" not in person.labels()
+
+
+async def test_statistics_count_each_kind_by_status(dispatcher):
+    admin = FakeChat(dispatcher, "admin")
+    await ask_guidance(FakeChat(dispatcher, "u1"))
+    await ask_guidance(FakeChat(dispatcher, "u2"))
+    await open_request(admin)
+    await admin.press("Tôi nhận xử lý")
+    await admin.send("/admin")
+    await admin.press("Thống kê")
+    text = admin.text()
+    assert "Đề nghị hỗ trợ (đã tiếp nhận / đang xử lý / đã phản hồi / đã đóng)" in text
+    assert "Đề nghị hướng dẫn áp dụng tiêu chuẩn, công cụ: 1 / 1 / 0 / 0" in text
+    assert "Đề xuất nhiệm vụ khoa học và công nghệ: 0 / 0 / 0 / 0" in text
+
+
+async def test_a_broadcast_reaches_people_who_asked_for_guidance_on_a_topic(
+    dispatcher, sessionmaker
+):
+    admin = FakeChat(dispatcher, "admin")
+    asked, withdrawn = FakeChat(dispatcher, "u1"), FakeChat(dispatcher, "u2")
+    await ask_guidance(asked)  # on management systems
+    await ask_guidance(withdrawn)
+    await withdrawn.send("/rutlai")
+    await withdrawn.press("Rút đồng ý đăng ký")
+    await withdrawn.press("Có, rút lại")
+    other_topic = FakeChat(dispatcher, "u3")
+    await other_topic.send("/start ht-huongdan")
+    await other_topic.press("Đồng ý: đăng ký")
+    for answer in ("Công ty Bình Minh", "0100233488", "Lê Văn Cường", "0935 123 456"):
+        await other_topic.send(answer)
+    await other_topic.press("Bỏ qua")
+    await other_topic.press("Công cụ cải tiến")
+    for answer in ("5S", "Chưa áp dụng", "Hướng dẫn"):
+        await other_topic.send(answer)
+    await other_topic.press("Gọi điện thoại")
+    await other_topic.press("Xác nhận")
+    await admin.send("/admin")
+    await admin.press("Gửi thông báo")
+    await admin.press("Người đề nghị hướng dẫn về một chủ đề")
+    await admin.press("Hệ thống quản lý")
+    await admin.send("Hội thảo ISO 22000 ngày 10/12 tại Sở.")
+    assert "1 người" in admin.text()  # the preview with the count
+    await admin.press("Xác nhận")
+    async with sessionmaker() as session:
+        rows = list(await session.scalars(
+            select(OutboxMessage).where(OutboxMessage.topic == "bc:1")))
+    assert [r.chat_id for r in rows] == ["u1"]
