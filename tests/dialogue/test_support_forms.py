@@ -225,3 +225,9 @@ async def test_codes_start_again_next_year(chat, clock):
     for label in ("Nhỏ", "Chưa áp dụng", "2027", "Xác nhận"):
         await chat.press(label)
     assert "GT-2027-0001" in chat.text()
+
+
+async def test_a_vague_request_offers_the_four_rather_than_a_form(chat):
+    await chat.send("cho mình xin hướng dẫn")
+    assert "Bạn muốn gửi đề nghị nào" in chat.text()
+    assert "Thông báo xử lý dữ liệu" not in chat.text()
