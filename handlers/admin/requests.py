@@ -54,6 +54,10 @@ async def _listing(turn: Turn, kind: str, done: bool) -> Reply:
                        assignee=request.assignee or t("support_admin.nobody")))
     if not items:
         lines.append(t("support_admin.list_empty"))
+    counts = await support.counts(turn.session)
+    more = sum(counts.get((kind, status), 0) for status in statuses) - len(items)
+    if more > 0:  # the oldest come first; the rest once these are handled, or in the export
+        lines.append(t("support_admin.list_more", more=more))
     buttons = [Button(r.code, a.SupportCase(r.id).pack()) for r in items]
     other = a.SupportAdmin(kind) if done else a.SupportAdmin(kind, "done")
     buttons += [Button(t("support_admin.show_open" if done else "support_admin.show_done"),

@@ -3,6 +3,7 @@ the requester is told through the outbox; every step is audited."""
 
 from sqlalchemy import select
 
+from storage import contacts, support
 from storage.models import AuditEntry, OutboxMessage, SupportRequest
 from tests.dialogue.test_support_data import ask_guidance
 from tests.fakes.chat import FakeChat
@@ -162,3 +163,17 @@ async def test_a_broadcast_reaches_people_who_asked_for_guidance_on_a_topic(
         rows = list(await session.scalars(
             select(OutboxMessage).where(OutboxMessage.topic == "bc:1")))
     assert [r.chat_id for r in rows] == ["u1"]
+
+
+async def test_a_long_list_says_how_many_more_wait(dispatcher, sessionmaker, clock):
+    async with sessionmaker.begin() as session:
+        person = await contacts.touch(session, "console", "u1", "u1", None, clock.now)
+        for _ in range(23):
+            await support.create(session, "award", person.id, {"company": "Công ty An"},
+                                 2026, clock.now)
+    admin = FakeChat(dispatcher, "admin")
+    await admin.send("/admin")
+    await admin.press("Yêu cầu hỗ trợ")
+    await admin.press("Quan tâm Giải thưởng")
+    assert "GT-2026-0020" in admin.labels() and "GT-2026-0021" not in admin.labels()
+    assert "và 3 yêu cầu khác" in admin.text()
