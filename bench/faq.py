@@ -87,6 +87,7 @@ def main() -> int:
     timings: list[float] = []
     by_style: dict[str, list[bool]] = defaultdict(list)
     new: list[bool] = []
+    support: list[bool] = []
     misses: list[tuple[str, str, str, float]] = []
     for case in cases:
         t0 = time.perf_counter()
@@ -97,6 +98,8 @@ def main() -> int:
         by_style[case["style"]].append(ok)
         if case.get("new"):
             new.append(ok)
+        if case.get("support"):
+            support.append(ok)
         if not ok:
             misses.append((case["q"], str(case["expect"]), got, match.score))
 
@@ -110,6 +113,9 @@ def main() -> int:
         print(f"  {style:<13} {sum(oks) / len(oks):6.1%} ({sum(oks)}/{len(oks)})")
     new_accuracy = sum(new) / len(new) if new else 1.0
     print(f"new (issue 16): {new_accuracy:.1%} ({sum(new)}/{len(new)})")
+    if support:
+        print(f"support requests: {sum(support) / len(support):.1%} "
+              f"({sum(support)}/{len(support)})")
     print(f"latency:   p50 {p50:.2f} ms   p95 {p95:.2f} ms   max {max(timings):.2f} ms")
     if misses and (args.misses or len(misses) <= 15):
         print("misses (question | expected | got | score):")

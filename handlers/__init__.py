@@ -16,6 +16,7 @@ from handlers import (
     privacy,
     registration,
     rights,
+    support,
 )
 from handlers.forms.spec import FormSpec
 from handlers.router import Router
@@ -27,6 +28,11 @@ DEEP_LINKS = {
     "lop3": a.Register("lop3"),
     "clb-dhqn": a.Club("dhqn"),
     "clb-cdqn": a.Club("cdqn"),
+    "ht": a.Support(),
+    "ht-daotao": a.Support("training"),
+    "ht-huongdan": a.Support("guidance"),
+    "ht-giaithuong": a.Support("award"),
+    "ht-nhiemvu": a.Support("sttask"),
 }
 # `/start lk-<code>`: the link an admin gives an agency's officer
 DEEP_LINK_PREFIXES = {"lk-": a.LinkAgency}
@@ -38,6 +44,7 @@ FORMS = (
     clubs.CLUB_FORM,
     clubs.CLUB_EDIT_FORM,
     agencies.LINK_FORM,
+    *support.FORMS.values(),
     *admin.FORMS,
 )
 
@@ -50,6 +57,7 @@ ACTIONS = {
     a.Register: registration.start,
     a.Club: clubs.start,
     a.ClubAge: clubs.on_age,
+    a.Support: support.start,
     a.Consent: consent.on_answer,
     a.MyRegistrations: my_registrations.show,
     a.ChangeAttendees: my_registrations.change_attendees,

@@ -14,7 +14,7 @@ from handlers.action_base import Action, AdminAction, FormAction, Rest, parse
 __all__ = ["Action", "AdminAction", "FormAction", "parse"]
 
 Purpose = Literal["reg", "news"]
-BroadcastKind = Literal["cls", "ses", "wait", "club", "dl", "news"]
+BroadcastKind = Literal["cls", "ses", "wait", "club", "dl", "topic", "news"]
 
 
 # -- menu, plan, sign-ups ---------------------------------------------------------------------
@@ -422,3 +422,65 @@ class RemoveAdmin(AdminAction, prefix="adm:adm:rm"):
 class ConfirmRemoveAdmin(AdminAction, prefix="adm:adm:rmyes"):
     channel: str
     user: str
+
+
+# -- support requests ---------------------------------------------------------------------------
+SupportKind = Literal["training", "guidance", "award", "sttask"]
+
+
+@dataclass(frozen=True)
+class Support(Action, prefix="ht"):
+    """None: choose which request; a kind: its form; ``like``: another nomination of the unit
+    of this earlier request of the person's."""
+
+    kind: SupportKind | None = None
+    like: int | None = None
+@dataclass(frozen=True)
+class SupportAdmin(AdminAction, prefix="adm:ht"):
+    """None: counts per kind and status; a kind: its requests, open ones or ``done`` ones."""
+
+    kind: SupportKind | None = None
+    done: Literal["done"] | None = None
+
+
+@dataclass(frozen=True)
+class SupportCase(AdminAction, prefix="adm:ht:req"):
+    request: int
+
+
+@dataclass(frozen=True)
+class AssignSupport(AdminAction, prefix="adm:ht:who"):
+    """None: choose the staff member; an admin id (``telegram:123``): give it to them."""
+
+    request: int
+    admin: Rest | None = None
+
+
+@dataclass(frozen=True)
+class AnswerSupport(AdminAction, prefix="adm:ht:ans"):
+    request: int
+
+
+@dataclass(frozen=True)
+class CloseSupport(AdminAction, prefix="adm:ht:close"):
+    request: int
+
+
+@dataclass(frozen=True)
+class ConfirmCloseSupport(AdminAction, prefix="adm:ht:closeyes"):
+    request: int
+
+
+@dataclass(frozen=True)
+class SupportTopics(AdminAction, prefix="adm:ht:topics"):
+    pass
+
+
+@dataclass(frozen=True)
+class AddSupportTopic(AdminAction, prefix="adm:ht:topicadd"):
+    pass
+
+
+@dataclass(frozen=True)
+class ToggleSupportTopic(AdminAction, prefix="adm:ht:topic"):
+    topic: str

@@ -32,6 +32,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from xlsxwriter import Workbook
 
+from handlers import support
 from handlers.privacy import PURPOSE_TEXT, shown
 from messages.choices import choice_name
 from messages.loader import Texts
@@ -41,6 +42,7 @@ from storage.models import (
     ClubMembership,
     ConsentEvent,
     Registration,
+    SupportRequest,
     TrainingClass,
 )
 
@@ -128,6 +130,26 @@ CONSENT_COLUMNS = (
     Column("export.consent.text_sha256", 66),
 )
 
+SUPPORT_SHEET = {
+    "training": "support_admin.sheet_training",
+    "guidance": "support_admin.sheet_guidance",
+    "award": "support_admin.sheet_award",
+    "sttask": "support_admin.sheet_sttask",
+}
+# a request's code, where it stands, then the form's questions in the form's order
+SUPPORT_COLUMNS = {
+    kind: (
+        Column("support_admin.col_code", 14),
+        Column("support_admin.col_status", 14),
+        Column("support_admin.col_created_at", 17, DATETIME),
+        Column("support_admin.col_assignee", 18),
+        Column("support_admin.col_answer", 40),
+        *(Column(f.label, 24, TEXT if f.name in ("tax_code", "phone") else None)
+          for f in form.fields),
+    )
+    for kind, form in support.FORMS.items()
+}
+
 
 async def write_workbook(
     session: AsyncSession, out: BinaryIO, texts: Texts, tz: ZoneInfo,
@@ -143,8 +165,8 @@ async def write_workbook(
         now: The current time, which decides what is overdue (default: the system clock).
 
     Returns:
-        The number of data rows per sheet: keys ``registrations``, ``members``, ``agencies``
-        and ``consents``.
+        The number of data rows per sheet: keys ``registrations``, ``members``, ``agencies``,
+        ``consents``, then one per kind of support request (``training``, ``guidance``…).
     """
     today = (now or datetime.now(UTC)).astimezone(tz).date()
     workbook = Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
@@ -155,6 +177,8 @@ async def write_workbook(
         "agencies": await _agencies(session, workbook, texts, tz, today),
         "consents": await _consents(session, workbook, texts, tz),
     }
+    for kind in support.FORMS:
+        counts[kind] = await _support_requests(session, workbook, texts, tz, today, kind)
     await asyncio.to_thread(workbook.close)
     return counts
 
@@ -287,6 +311,28 @@ async def _consents(
         ", ".join(purposes.get(p, p) for p in row.purposes_refused),
         row.text_version, row.text_sha256,
     ))
+
+
+async def _support_requests(
+    session: AsyncSession, workbook: Workbook, texts: Texts, tz: ZoneInfo, today: date,
+    kind: str,
+) -> int:
+    """One sheet per kind of request; choices by their labels, as the person chose them."""
+    sheet = _Sheet(workbook, texts, SUPPORT_SHEET[kind], SUPPORT_COLUMNS[kind])
+    status = _words(texts, support.STATUS_TEXT)
+    fields = support.FORMS[kind].fields
+    labels = await support.choice_labels(session, texts, today, kind)
+    query = select(SupportRequest).where(SupportRequest.kind == kind).order_by(SupportRequest.id)
+
+    def convert(found) -> tuple:
+        row, answers = found[0], found[0].answers or {}
+        return (
+            row.code, status.get(row.status, row.status), _local(row.created_at, tz),
+            row.assignee, row.answer,
+            *(support.shown_value(f, answers.get(f.name), labels) for f in fields),
+        )
+
+    return await _fill(session, sheet, query, convert)
 
 
 async def _fill(

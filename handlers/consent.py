@@ -10,10 +10,12 @@ from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import consents
 
-VERSION = "2026.2"  # bump whenever messages/vi/privacy.yaml's notice changes
+VERSION = "2026.3"  # bump whenever messages/vi/privacy.yaml's notice changes
+# the first notice whose purpose (1) covers support requests: an older consent is asked again
+SUPPORT_SINCE = "2026.3"
 REQUIRED, OPTIONAL = "registration", "news"
 # where a granted consent may continue to, so a crafted payload cannot jump elsewhere
-CONTINUATIONS = (a.Register, a.Club, a.ClubAge)
+CONTINUATIONS = (a.Register, a.Club, a.ClubAge, a.Support)
 GRANTED = {"r": {REQUIRED}, "a": {REQUIRED, OPTIONAL}, "o": {OPTIONAL}, "n": set()}
 SHOWN = "consent_sha256"  # scratch: the hash of the notice text this person was last shown
 
@@ -31,10 +33,11 @@ async def notice(turn: Turn, key: str = "privacy.notice") -> Safe:
     )
 
 
-async def gate(turn: Turn, then: a.Action) -> list[Reply] | None:
-    """None when the person already agreed to the required purpose; otherwise the notice and
-    its buttons, after which the turn continues with the action ``then``."""
-    if REQUIRED in await consents.granted(turn.session, turn.contact.id):
+async def gate(turn: Turn, then: a.Action, since: str | None = None) -> list[Reply] | None:
+    """None when the person already agreed to the required purpose (on a notice of version
+    ``since`` or newer, when given); otherwise the notice and its buttons, after which the turn
+    continues with the action ``then``."""
+    if await _agreed(turn, since):
         return None
     return await _ask(turn, then)
 
@@ -52,6 +55,19 @@ async def _ask(turn: Turn, then: a.Action | None) -> list[Reply]:
         Button(t("privacy.refuse"), a.Consent("n").pack()),
     )
     return [Reply(text, buttons)]
+
+
+async def _agreed(turn: Turn, since: str | None) -> bool:
+    history = await consents.history(turn.session, turn.contact.id)
+    if not history or REQUIRED not in history[-1].purposes_granted:
+        return False
+    # the notice of the latest grant, not of a later withdrawal of the news alone
+    granted = next(e for e in reversed(history) if e.action == "grant")
+    return since is None or _version(granted.text_version) >= _version(since)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".") if part.isdigit())
 
 
 async def on_answer(turn: Turn) -> list[Reply]:

@@ -24,7 +24,8 @@ def main_menu(turn: Turn) -> Reply:
         Button(t("menu.agency"), a.Agency().pack()),
         Button(t("menu.qa"), a.HowToAsk().pack()),
         Button(t("menu.my_data"), a.MyData().pack()),
-        Button(t("menu.now"), a.Plan("current").pack()),  # last: numbers people know stay
+        Button(t("menu.now"), a.Plan("current").pack()),
+        Button(t("support.menu"), a.Support().pack()),  # last: numbers people know stay
     )
     return Reply(t("menu.choose"), buttons)
 

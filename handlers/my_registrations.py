@@ -4,6 +4,7 @@ Each handler reads its action (handlers/actions.py) and acts only on a registrat
 membership of the person writing; cancelling and leaving ask first, naming the code."""
 
 from handlers import actions as a
+from handlers import support
 from handlers.clubs import CLUB_EDIT_FORM
 from handlers.context import Turn
 from handlers.forms import runner
@@ -58,6 +59,7 @@ async def overview(turn: Turn) -> Reply:
                 Button(t("myreg.edit", code=member.code), a.EditMembership(member.id).pack()),
                 Button(t("myreg.leave", code=member.code), a.LeaveClub(member.id).pack()),
             ]
+    lines += await support.my_lines(turn)
     if len(lines) == 1:
         lines.append(t("myreg.none"))
     buttons.append(Button(t("menu.back_to_menu"), a.Menu().pack()))

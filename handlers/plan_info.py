@@ -118,7 +118,10 @@ async def free_text(turn: Turn) -> list[Reply]:
     match = index.match(text)
     if match.kind == "intent":
         intent = next(i for i in plan.intents if i.id == match.id)
-        return await turn.goto(a.parse(intent.payload))
+        action = a.parse(intent.payload)
+        if isinstance(action, a.Support) and not match.confident:
+            action = a.Support()  # a form only when sure which: else the four to choose from
+        return await turn.goto(action)
     if match.kind == "section":
         return await answer(turn, plan.section(match.id), _alternatives(plan, match))
     return await fallback(turn)

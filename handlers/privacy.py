@@ -2,7 +2,7 @@
 erasing ask first, saying what will happen; only the confirming action does it."""
 
 from handlers import actions as a
-from handlers import consent
+from handlers import consent, support
 from handlers.consent import OPTIONAL, REQUIRED
 from handlers.context import Turn
 from handlers.forms.validators import show_phone, show_tax_code
@@ -13,6 +13,7 @@ from handlers.turn import Button, Reply, rows
 from messages.choices import choice_name
 from messages.loader import Safe
 from storage import clubs, consents, erasure, registrations
+from storage import support as requests
 from storage.conversations import ConversationKey
 
 PURPOSE_TEXT = {REQUIRED: "privacy.purpose_registration", OPTIONAL: "privacy.purpose_news"}
@@ -46,6 +47,15 @@ async def show(turn: Turn) -> list[Reply]:
         lines.append(t("privacy.my_data_membership", code=member.code,
                        school=choice_name("schools", member.school),
                        status=status_text(turn, member), details=_details(member.fields)))
+    for request in await requests.of_contact(turn.session, turn.contact.id):
+        items += 1
+        details = "; ".join(f"{label}: {value}" for label, value in
+                            await support.shown_answers(turn, request)) or "—"
+        lines.append(t("privacy.my_data_support", code=request.code,
+                       title=t(support.KIND_TITLE[request.kind]),
+                       status=support.status_text(turn, request), details=details))
+        if request.answer:
+            lines.append(t("privacy.my_data_support_answer", answer=request.answer))
     if not items:
         lines.append(t("privacy.my_data_nothing"))
     buttons = rows(

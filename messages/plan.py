@@ -27,6 +27,7 @@ PAYLOADS = frozenset(
     {
         "menu", "plan", "reg", "reg:lop1", "reg:lop2", "reg:lop3",
         "club", "club:dhqn", "club:cdqn", "agency", "myreg", "mydata",
+        "ht", "ht:training", "ht:guidance", "ht:award", "ht:sttask",
     }
 )  # fmt: skip
 # Answers go out as Telegram HTML: only <b>/</b> and the basic entities are allowed.

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import clubs, contacts, conversations, db, inbox, outbox, registrations
+from storage import clubs, contacts, conversations, db, inbox, outbox, registrations, support
 from storage.contacts import ContactRef
 from storage.conversations import ConversationKey
 
@@ -19,6 +19,7 @@ async def erase_person(
     conversations; the WAL is checkpointed once this commits."""
     await registrations.erase_personal_fields(session, contact.id, now)
     await clubs.erase_personal_fields(session, contact.id, now)
+    await support.erase_personal_fields(session, contact.id, now)
     await contacts.forget_name(session, contact.id, now)
     await inbox.erase_user(session, contact.channel, contact.user_id, erasing_update, now)
     await outbox.erase_contact(session, contact.id, contact.channel,

@@ -411,3 +411,39 @@ class AdminWebSession(_DashboardToken, Base):
     """A signed-in browser of the staff dashboard."""
 
     __tablename__ = "admin_web_sessions"
+
+
+class SupportTopic(Base):
+    """A topic an enterprise may ask guidance on; the department edits the list from /admin."""
+
+    __tablename__ = "support_topics"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)  # ASCII: it travels in payloads
+    label: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class SupportRequest(Base):
+    """A request for one of the plan's other activities (a nomination for the expert training,
+    guidance, Quality Award interest, an S&T task proposal), with its yearly code such as
+    HT-2026-0007 and what staff did with it. Personal values are emptied on erasure."""
+
+    __tablename__ = "support_requests"
+    __table_args__ = (UniqueConstraint("kind", "year", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # training | guidance | award | sttask
+    year: Mapped[int]
+    number: Mapped[int]  # the n-th request of its kind that year
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # received|in_progress|answered|closed
+    topic: Mapped[str | None] = mapped_column(String(24), index=True)  # guidance only
+    answers: Mapped[dict | None] = mapped_column(JSON)  # the form's answers
+    assignee: Mapped[str | None] = mapped_column(String(80))  # channel:user_id of a staff member
+    answer: Mapped[str | None] = mapped_column(Text)  # the staff's reply to the requester
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]

@@ -18,6 +18,7 @@ from storage.models import (
     LinkCode,
     OutboxMessage,
     Registration,
+    SupportRequest,
 )
 
 WEB = "web"
@@ -25,7 +26,7 @@ WEB = "web"
 GAVE_DATA = (
     Registration.contact_id, ClubMembership.contact_id, ConsentEvent.contact_id,
     DataRequest.contact_id, AgencyOfficer.contact_id, Acknowledgement.contact_id,
-    LinkCode.used_by,
+    LinkCode.used_by, SupportRequest.contact_id,
 )
 
 

@@ -1,6 +1,7 @@
 """Who a broadcast reaches. Every segment only contains people whose consent covers it:
-registrants and members who still agree to "registration and reminders", everyone who agreed to
-news about other programmes, and officers of agencies for their reporting duty; nobody who
+registrants, members and people who asked for guidance on a topic who still agree to
+"registration and reminders" (which covers support requests), everyone who agreed to news
+about other programmes, and officers of agencies for their reporting duty; nobody who
 restricts processing or objects to it.
 
 An audience is one SQL query: it is counted with COUNT and queued with one INSERT … SELECT,
@@ -14,9 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import agencies, consents
 from storage.contacts import ContactRef
-from storage.models import AgencyOfficer, ClubMembership, Contact, OutboxMessage, Registration
+from storage.models import (
+    AgencyOfficer,
+    ClubMembership,
+    Contact,
+    OutboxMessage,
+    Registration,
+    SupportRequest,
+)
 
-KINDS = ("cls", "ses", "wait", "club", "dl", "news")
+KINDS = ("cls", "ses", "wait", "club", "dl", "topic", "news")
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,10 @@ async def _audience(session: AsyncSession, segment: Segment) -> Select:
 
 
 def _participants(segment: Segment) -> Select:
+    if segment.kind == "topic":  # people who asked for guidance on this topic
+        return select(SupportRequest.contact_id).where(
+            SupportRequest.kind == "guidance", SupportRequest.topic == segment.value
+        )
     if segment.kind == "club":
         return select(ClubMembership.contact_id).where(
             ClubMembership.school == segment.value, ClubMembership.status == "active"

@@ -3,7 +3,16 @@ reaches its handler in ROUTES through one guard, checked at every call."""
 
 from handlers import actions as a
 from handlers import organisation
-from handlers.admin import agency_admin, broadcast, dashboard, deadlines, people, sessions, stats
+from handlers.admin import (
+    agency_admin,
+    broadcast,
+    dashboard,
+    deadlines,
+    people,
+    requests,
+    sessions,
+    stats,
+)
 from handlers.admin.guard import admin_only
 from handlers.context import Turn
 from handlers.turn import Button, Reply, rows
@@ -19,6 +28,8 @@ FORMS = (
     agency_admin.AGENCY_FORM,
     people.ORG_FORM,
     people.ADD_ADMIN_FORM,
+    requests.ANSWER_FORM,
+    requests.TOPIC_FORM,
 )
 
 
@@ -29,6 +40,7 @@ def admin_menu(turn: Turn) -> Reply:
         Button(t("admin.broadcast"), a.Broadcast().pack()),
         Button(t("admin.classes"), a.Sessions().pack()),
         Button(t("admin.deadlines"), a.Deadlines().pack()),
+        Button(t("support_admin.menu"), a.SupportAdmin().pack()),
         Button(t("admin.org"), a.OrgFacts().pack()),
         Button(t("admin.admins"), a.Admins().pack()),
         Button(t("admin.dashboard"), a.OpenDashboard().pack()),
@@ -77,6 +89,15 @@ _ROUTES = {
     a.AddAdmin: people.add,
     a.RemoveAdmin: people.ask_remove,
     a.ConfirmRemoveAdmin: people.remove,
+    a.SupportAdmin: requests.overview,
+    a.SupportCase: requests.case,
+    a.AssignSupport: requests.assign,
+    a.AnswerSupport: requests.answer,
+    a.CloseSupport: requests.ask_close,
+    a.ConfirmCloseSupport: requests.close,
+    a.SupportTopics: requests.topics,
+    a.AddSupportTopic: requests.add_topic,
+    a.ToggleSupportTopic: requests.toggle_topic,
 }
 # the guard wraps every admin route here, so no admin handler can be reached without it
 ROUTES = {action: admin_only(handler) for action, handler in _ROUTES.items()}

@@ -15,13 +15,14 @@ from handlers.textnorm import without_format_characters
 from handlers.turn import Button, Reply, rows
 from messages.choices import choice_list
 from messages.loader import escape
-from storage import agencies, broadcasts, registrations, segments
+from storage import agencies, broadcasts, registrations, segments, support
 from storage.segments import Segment
 
 BULK_PRIORITY = 6
 KIND_TEXT = {
     "cls": "admin.bc_class", "ses": "admin.bc_session", "wait": "admin.bc_wait",
-    "club": "admin.bc_club", "dl": "admin.bc_deadline", "news": "admin.bc_news",
+    "club": "admin.bc_club", "dl": "admin.bc_deadline", "topic": "support_admin.bc_topic",
+    "news": "admin.bc_news",
 }
 
 
@@ -50,6 +51,8 @@ async def options(turn: Turn, kind: str) -> list[tuple[str, str]]:
         return list(choice_list("schools"))
     if kind == "dl":
         return [(str(d.id), d.title) for d in await agencies.deadlines(turn.session)]
+    if kind == "topic":  # hidden topics too: people asked about them before
+        return [(t.id, t.label) for t in await support.topics(turn.session, active_only=False)]
     classes = await registrations.classes(turn.session)
     if kind == "ses":
         return [

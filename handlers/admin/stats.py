@@ -6,10 +6,11 @@ from handlers import actions as a
 from handlers.admin.guard import audit
 from handlers.admin_export import write_workbook
 from handlers.context import Turn
+from handlers.support import KIND_TITLE
 from handlers.turn import Button, Document, Reply, rows
 from messages.choices import choice_name
 from messages.loader import Safe
-from storage import stats
+from storage import stats, support
 
 
 def back(turn: Turn):
@@ -52,6 +53,12 @@ async def _figures(turn: Turn, session) -> Reply:
                        done=item.acknowledged, pending=len(item.pending)))
         if item.pending:
             lines.append(t("admin.stats_pending_names", names=", ".join(item.pending)))
+    requests = await support.counts(session)
+    lines.append(t("support_admin.stats_title"))
+    for kind in support.KINDS:
+        lines.append(t("support_admin.count_line", title=t(KIND_TITLE[kind]),
+                       **{status: requests.get((kind, status), 0)
+                          for status in support.STATUSES}))
     per_day = await stats.signups_per_day(session, turn.now, tz)
     if per_day:
         days = ", ".join(f"{day.strftime('%d/%m')}: {count}" for day, count in per_day.items())

@@ -29,7 +29,7 @@ async def test_commands_and_descriptions_are_set_in_vietnamese(tg, polling_bot):
 async def full_registration(tg, chat=CHAT):
     tg.user_sends_command(chat, "start", "lop1")
     await said(tg, chat, "Thông báo xử lý dữ liệu cá nhân")
-    tg.user_presses(chat, "Đồng ý: đăng ký và nhắc lịch")
+    tg.user_presses(chat, "Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch")
     await said(tg, chat, "Tên doanh nghiệp")
     tg.user_sends_text(chat, "Công ty TNHH <Biển Xanh> & Cộng sự")
     await said(tg, chat, "ký tự không dùng được")

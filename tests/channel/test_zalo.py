@@ -205,7 +205,7 @@ async def test_oa_follow_welcome_question_and_registration_with_buttons_and_form
     assert {b["type"] for b in answer["buttons"]} == {"oa.query.hide"}
     await oa_fake.user_taps(USER, payload_of(answer, "Đăng ký lớp này"))
     consent = await oa_said(oa_fake, USER, "Thông báo xử lý dữ liệu cá nhân")
-    await oa_fake.user_taps(USER, payload_of(consent, "Đồng ý: đăng ký và nhắc lịch"))
+    await oa_fake.user_taps(USER, payload_of(consent, "Đồng ý: đăng ký, đề nghị"))
     await oa_said(oa_fake, USER, "Tên doanh nghiệp")
     await oa_fake.user_says(USER, "Công ty TNHH Biển Xanh")
     await oa_said(oa_fake, USER, "nhập mã số thuế")
@@ -398,7 +398,7 @@ async def test_bot_welcome_question_and_registration_by_numbers(zb, make_bot, se
     await person.expect("Lớp tập huấn về đổi mới sáng tạo")
     await person.choose("Đăng ký lớp này")
     await person.expect("Thông báo xử lý dữ liệu cá nhân")
-    await person.choose("Đồng ý: đăng ký và nhắc lịch")
+    await person.choose("Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch")
     await person.expect("Tên doanh nghiệp")
     await person.say("Công ty TNHH Biển Xanh")
     await person.expect("nhập mã số thuế")
@@ -434,7 +434,7 @@ async def test_bot_words_typed_choose_and_a_restart_keeps_the_draft(zb, make_bot
     await person.say("/start lop1")
     await person.expect("Thông báo xử lý dữ liệu cá nhân")
     await person.say("dong y")
-    assert "1. Đồng ý: đăng ký và nhắc lịch" in await person.expect("Ý bạn là")
+    assert "1. Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch" in await person.expect("Ý bạn là")
     await person.say("1")
     await person.expect("Tên doanh nghiệp")
     await person.say("menu")  # a way out, not the company's name

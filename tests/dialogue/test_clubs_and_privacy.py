@@ -71,9 +71,9 @@ async def test_my_data_shows_everything_stored(chat):
     await join_club(chat)
     await chat.send("/dulieucuatoi")
     text = chat.text()
-    for shown in ("console", "đăng ký và nhắc lịch", "LTH1-0001", "Công ty TNHH Ánh Dương",
-                  "0100233488", "phường Tam Kỳ", "Quảng Nam (cũ)", "CLB-DH-0001",
-                  "Trần Thị Bích", "2115001"):
+    for shown in ("console", "đăng ký, đề nghị hỗ trợ và nhắc lịch", "LTH1-0001",
+                  "Công ty TNHH Ánh Dương", "0100233488", "phường Tam Kỳ", "Quảng Nam (cũ)",
+                  "CLB-DH-0001", "Trần Thị Bích", "2115001"):
         assert shown in text
 
 

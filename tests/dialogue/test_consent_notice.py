@@ -21,7 +21,7 @@ async def test_the_notice_names_every_item_the_law_asks_for(chat):
     for item in ("91/2025/QH15", "356/2025/NĐ-CP", "/dulieucuatoi", "/suathongtin", "/rutlai",
                  "/xoadulieu", "/hanche", "/phandoi", "/lienhe", "/chinhsach",
                  "2 ngày làm việc", "15 ngày", "tại Việt Nam", "Telegram", "Zalo",
-                 "ở nước ngoài", "khiếu nại", "Im lặng", "Hậu quả", "phiên bản 2026.2"):
+                 "ở nước ngoài", "khiếu nại", "Im lặng", "Hậu quả", "phiên bản 2026.3"):
         assert item in text, item
     assert "(1)" in text and "(2)" in text  # purposes as a numbered list
 

@@ -18,6 +18,7 @@ from tests.dialogue.test_agencies_and_reminders import (  # noqa: F401 (an autou
     new_deadline,
 )
 from tests.dialogue.test_clubs_and_privacy import join_club
+from tests.dialogue.test_support_data import nominate
 from tests.fakes.chat import FakeChat
 
 
@@ -65,6 +66,9 @@ async def walk_as_a_person(chat, sessionmaker, clock):
     await chat.press("Quay lại")
     await chat.press("Xác nhận")
     await join_club(chat)
+    await nominate(chat)
+    await chat.press("Cử thêm một cán bộ")
+    await chat.press("Hủy")
     await press_each(chat, ["Đổi số người LTH1-0001", "Sửa LTH1-0001", "Hủy LTH1-0001",
                             "Sửa CLB-DH-0001", "Rời CLB"], then="/dangkycuatoi")
     await chat.send("/dangkycuatoi")
@@ -122,6 +126,13 @@ async def walk_as_an_admin(dispatcher):
     await from_admin_menu(admin, "Hạn báo cáo", "Thêm hạn")
     await admin.send("menu")  # a way out typed where a title is asked
     await admin.press("Rời đi")
+    await from_admin_menu(admin, "Yêu cầu hỗ trợ", "Cử cán bộ đào tạo", "DT-2026-0001",
+                          "Tôi nhận xử lý", "Giao cho cán bộ", "console:admin", "Trả lời")
+    await admin.send("Sở đã ghi nhận, sẽ liên hệ khi có khóa đào tạo.")
+    for label in ("Xác nhận", "Đóng DT-2026-0001", "Có, đóng", "Xem yêu cầu đã xong"):
+        await admin.press(label)
+    await from_admin_menu(admin, "Yêu cầu hỗ trợ", "Chủ đề hướng dẫn", "Ẩn: Tiêu chuẩn",
+                          "Thêm chủ đề", "Hủy")
 
 
 async def from_admin_menu(admin: FakeChat, *labels: str) -> None:

@@ -32,7 +32,7 @@ async def test_agreeing_in_words_keeps_the_consent_step(person, typed, sessionma
     assert FALLBACK not in person.text() and "Bạn muốn làm gì?" not in person.text()
     # two buttons mean "agree": the person is asked which one, nothing is assumed
     assert "Ý bạn là" in person.text()
-    assert person.labels() == ["Đồng ý: đăng ký và nhắc lịch",
+    assert person.labels() == ["Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch",
                                "Đồng ý, và nhận thêm tin chương trình khác"]
     await person.send("1")
     assert "Tên doanh nghiệp" in person.text()

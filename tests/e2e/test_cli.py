@@ -45,7 +45,7 @@ def test_admin_commands_for_the_operator(tmp_path):
     assert stats.returncode == 0 and "Thống kê" in stats.stdout
     out = tmp_path / "du-lieu.xlsx"
     exported = bot("admin", "export", "--out", str(out), cwd=tmp_path)
-    assert exported.returncode == 0 and len(openpyxl.load_workbook(out).worksheets) == 4
+    assert exported.returncode == 0 and len(openpyxl.load_workbook(out).worksheets) == 8
 
 
 def test_the_agency_list_round_trips_through_a_spreadsheet(tmp_path):

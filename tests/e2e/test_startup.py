@@ -99,4 +99,4 @@ def test_an_export_in_the_terminal_chat_is_written_to_the_exports_folder(tmp_pat
     written = list((tmp_path / "exports").glob("*.xlsx"))
     assert len(written) == 1
     assert str(Path("exports") / written[0].name) in result.stdout
-    assert len(openpyxl.load_workbook(written[0]).worksheets) == 4
+    assert len(openpyxl.load_workbook(written[0]).worksheets) == 8

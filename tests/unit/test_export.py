@@ -13,9 +13,11 @@ from handlers.admin_export import (
     CONSENT_COLUMNS,
     MEMBER_COLUMNS,
     REGISTRATION_COLUMNS,
+    SUPPORT_COLUMNS,
+    SUPPORT_SHEET,
     write_workbook,
 )
-from storage import agencies, agency_list, clubs, consents, contacts, registrations
+from storage import agencies, agency_list, clubs, consents, contacts, registrations, support
 from tests.dialogue.helpers import valid_tax_code
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -24,6 +26,7 @@ SHEETS = (
     ("export.sheet_members", MEMBER_COLUMNS),
     ("export.sheet_agencies", AGENCY_COLUMNS),
     ("export.sheet_consents", CONSENT_COLUMNS),
+    *((SUPPORT_SHEET[kind], SUPPORT_COLUMNS[kind]) for kind in SUPPORT_SHEET),
 )
 
 
@@ -140,7 +143,7 @@ async def test_sheets_headers_and_row_counts(exported, texts):
     data, counts, workbook = exported
     assert workbook.sheetnames == [texts(title) for title, _ in SHEETS]
     assert counts == {"registrations": 5, "members": 2, "agencies": data["agency_rows"],
-                      "consents": 3}
+                      "consents": 3, "training": 0, "guidance": 0, "award": 0, "sttask": 0}
     for (title, columns), rows in zip(SHEETS, counts.values(), strict=True):
         ws = workbook[texts(title)]
         header = next(ws.iter_rows(max_row=1))
@@ -268,3 +271,40 @@ def test_sheet_titles_are_valid_excel_names(texts):
     for title, _ in SHEETS:
         name = texts(title)
         assert len(name) <= 31 and not set(name) & set("[]:*?/\\")
+
+
+async def test_each_kind_of_support_request_has_its_own_sheet(sessionmaker, texts, clock):
+    now = clock.now
+    async with sessionmaker.begin() as session:
+        person = (await contacts.touch(session, "zalo", "z1", "z1", None, now)).id
+        other = (await contacts.touch(session, "web", "w1", "w1", None, now)).id
+        guidance = await support.create(session, "guidance", person, {
+            "company": "Công ty TNHH Ánh Dương", "tax_code": "0100233488",
+            "contact_name": "Nguyễn Văn An", "phone": "+84905123456", "topic": "cong-cu",
+            "detail": "5S", "situation": "Chưa áp dụng", "wish": "Tư vấn",
+            "reach_by": "visit"}, 2026, now)
+        await support.reply(session, guidance.id, "Sở sẽ liên hệ", now)
+        await support.create(session, "sttask", person, {
+            "company": "HTX Bình Minh", "title": "Ứng dụng Lean", "budget": "500-1000",
+            "duration": "24"}, 2026, now)
+        erased = await support.create(session, "sttask", other, {"company": "Công ty X"},
+                                      2026, now)
+        await support.erase_personal_fields(session, other, now)
+    counts, workbook = await export(sessionmaker, texts, now)
+    assert (counts["training"], counts["guidance"], counts["award"], counts["sttask"]) == \
+        (0, 1, 0, 2)
+    columns = SUPPORT_COLUMNS["guidance"]
+    (row,) = sheet_rows(workbook, texts, SUPPORT_SHEET["guidance"], columns)
+    assert row["support_admin.col_code"].value == "HT-2026-0001"
+    assert row["support_admin.col_status"].value == "đã phản hồi"
+    assert row["support_admin.col_answer"].value == "Sở sẽ liên hệ"
+    assert row["registration.label_tax_code"].value == "0100233488"  # text: the zero stays
+    assert row["registration.label_phone"].value == "0905 123 456"
+    assert row["support.label_topic"].value.startswith("Công cụ cải tiến năng suất")
+    assert row["support.label_reach_by"].value == "Gặp trực tiếp tại doanh nghiệp"
+    tasks = by_code(sheet_rows(workbook, texts, SUPPORT_SHEET["sttask"],
+                               SUPPORT_COLUMNS["sttask"]), "support_admin.col_code")
+    assert tasks["NV-2026-0001"]["support.label_budget"].value == "Từ 500 triệu đến 1 tỷ đồng"
+    assert tasks["NV-2026-0001"]["support.label_duration"].value == "Từ 12 đến 24 tháng"
+    assert tasks[erased.code]["support.label_organisation"].value is None
+    assert tasks[erased.code]["support_admin.col_status"].value == "đã đóng"
