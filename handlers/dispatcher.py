@@ -1,11 +1,8 @@
 """One incoming message → one transaction: de-duplicate, serialise per person, load state,
 route, save state and effects together, return the replies."""
 
-import asyncio
 import logging
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -19,6 +16,7 @@ from handlers.typed_choice import candidates
 from messages.loader import Texts
 from storage import contacts, conversations, db, inbox
 from storage.conversations import ConversationKey, ConversationState
+from storage.locks import PersonLocks
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
@@ -45,36 +43,41 @@ class Dispatcher:
         self._router = router
         self._config = config
         self._clock = clock
-        self._locks = _KeyedLocks()
+        self._locks = PersonLocks(sessionmaker.kw["bind"])
 
     async def handle(self, incoming: Incoming, deliver: Deliver | None = None) -> list[Reply]:
         """Handle ``incoming`` once and return what to show; [] for a duplicate update.
         ``deliver`` sends the replies before the person's next message is handled, so that
         they arrive in the order of the messages."""
         incoming = _clean(incoming)
-        async with self._locks.hold((incoming.channel, incoming.user_id)):
-            replies = await self._turn(incoming)
+        async with self._locks.hold(incoming.channel, incoming.user_id) as connection:
+            # on PostgreSQL the turn runs on the connection that holds the person's lock
+            sessions = self._sessionmaker if connection is None else async_sessionmaker(
+                **{**self._sessionmaker.kw, "bind": connection})
+            replies = await self._turn(incoming, sessions)
             if deliver is not None:
                 await deliver(incoming, replies)
         return replies
 
-    async def _turn(self, incoming: Incoming) -> list[Reply]:
+    async def _turn(self, incoming: Incoming, sessions: async_sessionmaker) -> list[Reply]:
         key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)
         try:
-            return await self._handle_in_transaction(incoming, key)
+            return await self._handle_in_transaction(incoming, key, sessions)
         except Exception as problem:
-            if not await self._record_failure(incoming, problem):
+            if not await self._record_failure(incoming, problem, sessions):
                 return []  # tried again later; the person hears of it only if it is given up
             return [Reply(self._texts("errors.internal"))]
 
-    async def _record_failure(self, incoming: Incoming, problem: Exception) -> bool:
+    async def _record_failure(
+        self, incoming: Incoming, problem: Exception, sessions: async_sessionmaker
+    ) -> bool:
         """Count the failed turn on its stored update: the inbox worker tries it again until
         the third failure quarantines it (no endless retry). Returns True if it is given up,
         at once for a message that was not stored (web chat, terminal)."""
         reason = inbox.failure_reason(problem)
         given_up = True
         if incoming.update_id is not None:
-            async with self._sessionmaker.begin() as session:
+            async with sessions.begin() as session:
                 given_up = await inbox.record_failure(
                     session, incoming.channel, incoming.update_id, reason, self._clock()
                 )
@@ -85,9 +88,11 @@ class Dispatcher:
         )
         return given_up
 
-    async def _handle_in_transaction(self, incoming: Incoming, key) -> list[Reply]:
+    async def _handle_in_transaction(
+        self, incoming: Incoming, key, sessions: async_sessionmaker
+    ) -> list[Reply]:
         now = self._clock()
-        async with self._sessionmaker.begin() as session:
+        async with sessions.begin() as session:
             if incoming.update_id is not None and not await inbox.claim(
                 session, incoming.channel, incoming.update_id, now
             ):
@@ -137,23 +142,3 @@ def _clean(incoming: Incoming) -> Incoming:
     if incoming.text is None:
         return incoming
     return replace(incoming, text=nfc(incoming.text[: MAX_INCOMING * 2])[:MAX_INCOMING])
-
-
-class _KeyedLocks:
-    """One asyncio lock per person, dropped when nobody waits on it (no unbounded growth)."""
-
-    def __init__(self):
-        self._locks: dict[tuple, asyncio.Lock] = {}
-        self._holders: Counter = Counter()
-
-    @asynccontextmanager
-    async def hold(self, key: tuple):
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._holders[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._holders[key] -= 1
-            if not self._holders[key]:
-                del self._holders[key], self._locks[key]
