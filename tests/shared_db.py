@@ -21,14 +21,16 @@ needs_postgres = pytest.mark.skipif(
 
 
 @asynccontextmanager
-async def fresh_database():
-    """Yields the URL of a new database migrated to the newest schema; drops it after."""
+async def fresh_database(server_url: str | None = None):
+    """Yields the URL of a new database on ``server_url`` (TEST_POSTGRES_URL by default),
+    migrated to the newest schema; drops it after."""
     name = "shared_" + uuid.uuid4().hex[:12]
-    server = create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    server_url = server_url or SERVER
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
     try:
         async with server.connect() as connection:
             await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
         await asyncio.to_thread(upgrade, url)
         yield url
     finally:

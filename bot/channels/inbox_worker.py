@@ -45,7 +45,9 @@ class InboxWorker:
         self._held: set[int] = set()  # taken from the inbox, not finished
         self._storing: set[asyncio.Future] = set()
         self._slots = asyncio.Semaphore(parallel)
-        if locks.shared(core.engine):
+        self._parallel = parallel
+        self._shared = locks.shared(core.engine)
+        if self._shared:
             self.look_every = self.look_every_shared
 
     async def store(self, updates: list[tuple[str, dict]]) -> None:
@@ -88,11 +90,15 @@ class InboxWorker:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()  # before looking, so an update stored meanwhile is not missed
+            # where processes share the inbox, each takes only what it can start now: an
+            # update waiting here is one another process could be handling
+            room = self._parallel - len(self._held) if self._shared else BATCH
+            ready, more = [], False
             try:
-                ready, more = await self._take()
+                if room > 0:
+                    ready, more = await self._take(room)
             except Exception as problem:  # the database, most likely: look again later
                 log.warning("%s inbox not read: %s", self.channel, inbox.failure_reason(problem))
-                ready, more = [], False
             self._held.update(row_id for row_id, _ in ready)
             for index, (row_id, incoming) in enumerate(ready):
                 if self._stopping:
@@ -100,11 +106,11 @@ class InboxWorker:
                     break
                 await self._slots.acquire()
                 self._in_flight[row_id] = asyncio.create_task(self._handle(row_id, incoming))
-            if not more:
+            if not more or room <= 0:  # a finished turn wakes a full worker on a shared inbox
                 with contextlib.suppress(TimeoutError):  # also look again now and then
                     await asyncio.wait_for(self._wake.wait(), timeout=self.look_every)
 
-    async def _take(self) -> tuple[list[tuple[int, Incoming]], bool]:
+    async def _take(self, limit: int) -> tuple[list[tuple[int, Incoming]], bool]:
         """The next pending updates this process takes (see inbox.take), oldest first, read by
         the adapter in one transaction that quarantines those it cannot read and closes those
         the bot does not answer. Returns the others (row id, incoming) and whether more may
@@ -113,7 +119,7 @@ class InboxWorker:
         ready: list[tuple[int, Incoming]] = []
         unreadable: dict[str, str] = {}
         async with self.core.sessionmaker.begin() as session:
-            rows = await inbox.take(session, self.channel, now, limit=BATCH,
+            rows = await inbox.take(session, self.channel, now, limit=limit,
                                     held=frozenset(self._held))
             for row in rows:
                 try:
@@ -128,7 +134,7 @@ class InboxWorker:
             if unreadable:
                 await inbox.quarantine(session, self.channel, unreadable, now)
         self._log_quarantined(unreadable)
-        return ready, len(rows) == BATCH
+        return ready, len(rows) == limit
 
     async def _give_back(self, row_ids: set[int]) -> None:
         self._held -= row_ids
@@ -149,6 +155,8 @@ class InboxWorker:
             self._in_flight.pop(row_id, None)
             self._held.discard(row_id)
             self._slots.release()
+            if self._shared:
+                self._wake.set()
 
     def _log_quarantined(self, reasons: dict[str, str]) -> None:
         for update_id, reason in reasons.items():
