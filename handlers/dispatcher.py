@@ -54,19 +54,22 @@ class Dispatcher:
             # on PostgreSQL the turn runs on the connection that holds the person's lock
             sessions = self._sessionmaker if connection is None else async_sessionmaker(
                 **{**self._sessionmaker.kw, "bind": connection})
-            replies = await self._turn(incoming, sessions)
+            replies, keyboard = await self._turn(incoming, sessions)
             if deliver is not None:
-                await deliver(incoming, replies)
+                await deliver(replace(incoming, phone_keyboard=keyboard), replies)
         return replies
 
-    async def _turn(self, incoming: Incoming, sessions: async_sessionmaker) -> list[Reply]:
+    async def _turn(
+        self, incoming: Incoming, sessions: async_sessionmaker
+    ) -> tuple[list[Reply], bool]:
+        """The replies, and whether the share-phone keyboard is still on the person's screen."""
         key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)
         try:
             return await self._handle_in_transaction(incoming, key, sessions)
         except Exception as problem:
             if not await self._record_failure(incoming, problem, sessions):
-                return []  # tried again later; the person hears of it only if it is given up
-            return [Reply(self._texts("errors.internal"))]
+                return [], False  # tried again later; the person hears of it if it is given up
+            return [Reply(self._texts("errors.internal"))], False
 
     async def _record_failure(
         self, incoming: Incoming, problem: Exception, sessions: async_sessionmaker
@@ -90,19 +93,20 @@ class Dispatcher:
 
     async def _handle_in_transaction(
         self, incoming: Incoming, key, sessions: async_sessionmaker
-    ) -> list[Reply]:
+    ) -> tuple[list[Reply], bool]:
         now = self._clock()
         async with sessions.begin() as session:
             if incoming.update_id is not None and not await inbox.claim(
                 session, incoming.channel, incoming.update_id, now
             ):
                 log.info("duplicate update %s/%s skipped", incoming.channel, incoming.update_id)
-                return []
+                return [], False
             contact = await contacts.touch(
                 session, incoming.channel, incoming.user_id, incoming.chat_id,
                 incoming.display_name, now,
             )
             state = await conversations.load(session, key)
+            keyboard = state.phone_keyboard
             resolved = resolve_typed_choice(incoming, state)
             turn = Turn(
                 incoming=incoming if isinstance(resolved, list) else resolved,
@@ -115,9 +119,10 @@ class Dispatcher:
                 replies = await self._router.route(turn)
             buttons, state.menu_numbered, state.menu_from = menu_of(replies)
             state.menu = [[b.label, b.payload] for b in buttons]
+            state.phone_keyboard = any(r.ask_phone for r in replies) or (keyboard and not replies)
             await conversations.save(session, key, state, now)
         await db.checkpoint_if_asked(session)  # after an erasure, now that it is committed
-        return replies
+        return replies, keyboard
 
 
 def resolve_typed_choice(incoming: Incoming, state: ConversationState) -> Incoming | list[Button]:
