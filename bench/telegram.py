@@ -305,7 +305,7 @@ INSTANCE = (
     f"per_chat_burst={_burst}); "
     "sys.argv = ['bot', 'run']; runpy.run_module('bot', run_name='__main__')"
 )
-INSTANCE_SECRET = "bench-webhook-secret-0123456789"
+INSTANCE_SECRET = "bench-webhook-secret-for-the-instances-0123456789"
 
 
 async def bench_instances(users: int, url: str, count: int, workdir: Path) -> list[UserRun]:
@@ -333,7 +333,8 @@ async def bench_instances(users: int, url: str, count: int, workdir: Path) -> li
             return await drive(tg, users, None, project_reply)
         finally:
             for process in processes:
-                process.send_signal(signal.SIGTERM)
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
             for process in processes:
                 await asyncio.wait_for(process.wait(), SETUP_TIMEOUT * 2)
 
@@ -480,8 +481,16 @@ async def run_all(users: int, url: str, transport_only: bool) -> int:
     return 1 if failed or (ratio < TARGET_RATIO and not transport_only) else 0
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 async def run_instances(users: int, url: str, count: int, workdir: Path) -> int:
+    ours, bots = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
     runs = await bench_instances(users, url, count, workdir)
+    ours = cpu_seconds(resource.RUSAGE_SELF) - ours
+    bots = cpu_seconds(resource.RUSAGE_CHILDREN) - bots
     failures = check_codes_by_text(runs)
     figures = Figures.of(f"{count} proc", runs)
     print(f"{users - len(failures)}/{users} users got their registration code")
@@ -492,6 +501,9 @@ async def run_instances(users: int, url: str, count: int, workdir: Path) -> int:
           f" {figures.rate:>10.1f} {figures.wait_ms(0.5):>13.0f}"
           f" {figures.wait_ms(0.95):>7.0f} {figures.wait_ms(1):>7.0f}")
     print("the fake Bot API and the simulated users run in this process, the bots in their own")
+    print(f"CPU seconds: {ours:.1f} fake and users, {bots:.1f} bot processes (start to stop),"
+          f" of {figures.seconds * (os.cpu_count() or 1):.1f} on {os.cpu_count()} cores"
+          " while the users ran; the database server's are not counted")
     return 1 if failures else 0
 
 
