@@ -161,7 +161,7 @@ async def take(
     for row in rows:
         if row.user_id is not None:
             last[row.user_id] = row.id
-    # an earlier update of theirs that another process holds (or is taking right now)
+    # an earlier update of theirs that another process holds (leased, or locked by its turn)
     elsewhere = (
         select(InboxUpdate.user_id, func.min(InboxUpdate.id))
         .where(InboxUpdate.channel == channel, InboxUpdate.status == "pending",
