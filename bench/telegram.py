@@ -24,8 +24,15 @@ updates/s counts the users' updates from the first one sent until every user got
 The fake and the users share the process with the bot under test, so their cost is in both
 figures alike. Exit code 1 if a user failed or project/echo is below the target.
 
+``--db postgres`` runs the project on a fresh database of the PostgreSQL server in
+TEST_POSTGRES_URL (or ``--pg-url``). ``--instances N`` runs N real ``python -m bot run``
+processes instead, in webhook mode behind one address (the fake sends each update to the next
+instance, up to 40 at once, a user's one after the other), with the same relaxed limiter and
+no echo bot: it prints the project's figures only. Two instances need PostgreSQL.
+
 Run from the repository root:
-``.venv/bin/python bench/telegram.py [--users N] [--db PATH] [--transport-only]``.
+``.venv/bin/python bench/telegram.py [--users N] [--db PATH|postgres] [--pg-url URL]
+[--instances N] [--transport-only]``.
 """
 
 from __future__ import annotations
@@ -34,10 +41,12 @@ import argparse
 import asyncio
 import contextlib
 import html
+import itertools
 import logging
 import os
 import re
 import resource
+import signal
 import sys
 import tempfile
 import time
@@ -53,6 +62,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))  # and make `bot`, `storage` and `tests` importable
 os.environ.setdefault("PTB_TIMEDELTA", "true")  # as our adapter does: no PTB warnings
 
+from sqlalchemy.engine import make_url  # noqa: E402
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update  # noqa: E402
 from telegram.ext import (  # noqa: E402
     Application,
@@ -72,6 +82,7 @@ from storage import inbox  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from tests.dialogue.helpers import valid_tax_code  # noqa: E402
 from tests.fakes.telegram_server import FakeTelegram  # noqa: E402
+from tests.postgres import Server  # noqa: E402
 
 RELAXED = Limits(per_second=100_000, per_chat_per_second=1000, per_chat_burst=1000)
 CONCURRENCY = 32  # TelegramChannel handles at most 32 updates at once; the echo bot too
@@ -285,6 +296,55 @@ async def bench_project(
         return runs, check_codes(tg, runs)
 
 
+# a bot process with the per-chat limits relaxed as above (the in-process bench passes its
+# own limiter); the overall limit is TELEGRAM_MAX_PER_SECOND's highest, 1000/s
+_chat, _burst = RELAXED.per_chat_per_second, RELAXED.per_chat_burst
+INSTANCE = (
+    "import functools, runpy, sys; from bot.channels import limiter, telegram; "
+    f"telegram.Limits = functools.partial(limiter.Limits, per_chat_per_second={_chat}, "
+    f"per_chat_burst={_burst}); "
+    "sys.argv = ['bot', 'run']; runpy.run_module('bot', run_name='__main__')"
+)
+INSTANCE_SECRET = "bench-webhook-secret-for-the-instances-0123456789"
+
+
+async def bench_instances(users: int, url: str, count: int, workdir: Path) -> list[UserRun]:
+    """``count`` bot processes behind one webhook address, driven by the same users."""
+    async with FakeTelegram(webhook_parallel=40) as tg:
+        ports = [free_port() for _ in range(count)]
+        urls = [f"http://127.0.0.1:{port}/telegram/webhook" for port in ports]
+        turn = itertools.cycle(urls)
+        tg.route = lambda _update: next(turn)
+        processes = []
+        try:
+            for port, hook in zip(ports, urls, strict=True):
+                env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT),
+                       "LOG_LEVEL": "WARNING", "TELEGRAM_BOT_TOKEN": tg.token,
+                       "TELEGRAM_API_BASE_URL": tg.base_url, "TELEGRAM_WEBHOOK_URL": hook,
+                       "TELEGRAM_WEBHOOK_SECRET": INSTANCE_SECRET, "WEB_PORT": str(port),
+                       "TELEGRAM_MAX_PER_SECOND": "1000"}
+                processes.append(await asyncio.create_subprocess_exec(
+                    sys.executable, "-c", INSTANCE, cwd=workdir, env=env,
+                    stdin=asyncio.subprocess.DEVNULL))
+                started = len(processes)
+                await tg.wait_until(lambda n=started: sum(
+                    method == "setWebhook" for method, _ in tg.calls) >= n,
+                    timeout=SETUP_TIMEOUT * 2, what="an instance to start")
+            return await drive(tg, users, None, project_reply)
+        finally:
+            for process in processes:
+                if process.returncode is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in processes:
+                await asyncio.wait_for(process.wait(), SETUP_TIMEOUT * 2)
+
+
+def free_port() -> int:
+    from aiohttp.test_utils import unused_port
+
+    return unused_port()
+
+
 ECHO_KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton(ECHO_BUTTON, callback_data="bam")]])
 
 
@@ -421,25 +481,99 @@ async def run_all(users: int, url: str, transport_only: bool) -> int:
     return 1 if failed or (ratio < TARGET_RATIO and not transport_only) else 0
 
 
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run_instances(users: int, url: str, count: int, workdir: Path) -> int:
+    ours, bots = cpu_seconds(resource.RUSAGE_SELF), cpu_seconds(resource.RUSAGE_CHILDREN)
+    runs = await bench_instances(users, url, count, workdir)
+    ours = cpu_seconds(resource.RUSAGE_SELF) - ours
+    bots = cpu_seconds(resource.RUSAGE_CHILDREN) - bots
+    failures = check_codes_by_text(runs)
+    figures = Figures.of(f"{count} proc", runs)
+    print(f"{users - len(failures)}/{users} users got their registration code")
+    report_failures("project", failures)
+    print(f"\n{'bot':<8} {'users':>6} {'updates':>8} {'seconds':>8} {'updates/s':>10}"
+          f" {'reply p50 ms':>13} {'p95 ms':>7} {'max ms':>7}")
+    print(f"{figures.name:<8} {figures.users:>6} {figures.updates:>8} {figures.seconds:>8.2f}"
+          f" {figures.rate:>10.1f} {figures.wait_ms(0.5):>13.0f}"
+          f" {figures.wait_ms(0.95):>7.0f} {figures.wait_ms(1):>7.0f}")
+    print("the fake Bot API and the simulated users run in this process, the bots in their own")
+    print(f"CPU seconds: {ours:.1f} fake and users, {bots:.1f} bot processes (start to stop),"
+          f" of {figures.seconds * (os.cpu_count() or 1):.1f} on {os.cpu_count()} cores"
+          " while the users ran; the database server's are not counted")
+    return 1 if failures else 0
+
+
+def check_codes_by_text(runs: list[UserRun]) -> dict[int, str]:
+    """Every user got a code of its own, listed again by /dangkycuatoi (its last reply)."""
+    failures, owners = {}, {}
+    for run in runs:
+        found = None if run.error else CODE_RE.search(run.replies[-2])
+        if run.error or found is None:
+            failures[run.chat] = run.error or f"no registration code in {run.replies[-2]!r}"
+        elif found.group(1) in owners or found.group(1) not in run.replies[-1]:
+            failures[run.chat] = f"code {found.group(1)} given twice or not listed"
+        else:
+            owners[found.group(1)] = run.chat
+    return failures
+
+
+async def on_postgres(server_url: str, work) -> int:
+    server = Server(server_url)
+    name = server.create()
+    url = server.url_of(name)
+    try:
+        await asyncio.to_thread(upgrade, url)
+        print(f"database {name} on {make_url(url).host}:{make_url(url).port}")
+        return await work(url)
+    finally:
+        server.drop(name)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200, help="simulated users (200)")
-    parser.add_argument("--db", type=Path, help="SQLite file to create (default: a temp dir)")
+    parser.add_argument("--db", help="SQLite file to create (default: a temp dir), or"
+                        " 'postgres' for a fresh database on the server of --pg-url")
+    parser.add_argument("--pg-url", default=os.environ.get("TEST_POSTGRES_URL"),
+                        help="PostgreSQL server (default: TEST_POSTGRES_URL)")
+    parser.add_argument("--instances", type=int,
+                        help="run N bot processes behind one webhook address (no echo bot)")
     parser.add_argument("--transport-only", action="store_true",
                         help="project side without dialogue: adapter and durable inbox only")
     args = parser.parse_args()
+    postgres = args.db == "postgres"
     if args.users < 1:
         parser.error("--users must be at least 1")
-    if args.db is not None and args.db.exists():
+    if postgres and not args.pg_url:
+        parser.error("--db postgres needs --pg-url or TEST_POSTGRES_URL")
+    if not postgres and args.db is not None and Path(args.db).exists():
         parser.error(f"{args.db} exists; the benchmark needs a fresh database")
+    if args.instances is not None and (args.instances < 1 or args.transport_only):
+        parser.error("--instances takes N >= 1, without --transport-only")
+    if (args.instances or 1) > 1 and not postgres:
+        parser.error("several instances share a PostgreSQL database: add --db postgres")
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     with tempfile.TemporaryDirectory(prefix="bench-telegram-") as tmp:
-        path = args.db.resolve() if args.db else Path(tmp) / "bench.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        upgrade(url)  # blocking, with its own event loop: before ours starts
-        print(f"{args.users} users, database {path}")
+        if args.instances:
+            def work(url):
+                return run_instances(args.users, url, args.instances, Path(tmp))
+        else:
+            def work(url):
+                return run_all(args.users, url, args.transport_only)
+        print(f"{args.users} users" + (f", {args.instances} instance(s)" if args.instances
+                                       else ""))
         try:
-            return asyncio.run(run_all(args.users, url, args.transport_only))
+            if postgres:
+                return asyncio.run(on_postgres(args.pg_url, work))
+            path = Path(args.db).resolve() if args.db else Path(tmp) / "bench.db"
+            url = f"sqlite+aiosqlite:///{path}"
+            upgrade(url)  # blocking, with its own event loop: before ours starts
+            print(f"database {path}")
+            return asyncio.run(work(url))
         except TimeoutError as problem:
             print(f"gave up: {problem or 'a bot did not start, finish or stop in time'}")
             return 1

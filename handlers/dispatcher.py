@@ -1,12 +1,9 @@
 """One incoming message → one transaction: de-duplicate, serialise per person, load state,
 route, save state and effects together, return the replies."""
 
-import asyncio
 import logging
 import time
-from collections import Counter
 from collections.abc import Awaitable, Callable
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -20,6 +17,7 @@ from handlers.typed_choice import candidates
 from messages.loader import Texts
 from storage import contacts, conversations, db, inbox
 from storage.conversations import ConversationKey, ConversationState
+from storage.locks import PersonLocks
 
 log = logging.getLogger(__name__)
 Deliver = Callable[[Incoming, list[Reply]], Awaitable[None]]
@@ -52,33 +50,40 @@ class Dispatcher:
         self._router = router
         self._config = config
         self._clock = clock
-        self._locks = _KeyedLocks()
+        self._locks = PersonLocks(sessionmaker.kw["bind"])
 
     async def handle(self, incoming: Incoming, deliver: Deliver | None = None) -> list[Reply]:
         """Handle ``incoming`` once and return what to show; [] for a duplicate update.
         ``deliver`` sends the replies before the person's next message is handled, so that
         they arrive in the order of the messages."""
         incoming = _clean(incoming)
-        async with self._locks.hold((incoming.channel, incoming.user_id)):
-            replies = await self._finish(incoming, await self._turn(incoming))
+        async with self._locks.hold(incoming.channel, incoming.user_id) as connection:
+            # on PostgreSQL the turn runs on the connection that holds the person's lock
+            sessions = self._sessionmaker if connection is None else async_sessionmaker(
+                **{**self._sessionmaker.kw, "bind": connection})
+            replies, keyboard = await self._turn(incoming, sessions)
+            replies = await self._finish(incoming, replies)
             if deliver is not None:
-                await deliver(incoming, replies)
+                await deliver(replace(incoming, phone_keyboard=keyboard), replies)
         return replies
 
-    async def _turn(self, incoming: Incoming) -> list[Reply]:
+    async def _turn(
+        self, incoming: Incoming, sessions: async_sessionmaker
+    ) -> tuple[list[Reply], bool]:
+        """The replies, and whether the share-phone keyboard is still on the person's screen."""
         key = ConversationKey(incoming.channel, incoming.chat_id, incoming.user_id)
         started = time.perf_counter()
         try:
-            replies = await self._handle_in_transaction(incoming, key)
+            outcome = await self._handle_in_transaction(incoming, key, sessions)
         except Exception as problem:
-            if not await self._record_failure(incoming, problem):
+            if not await self._record_failure(incoming, problem, sessions):
                 self._observe(incoming, "retry", time.perf_counter() - started)
-                return []  # tried again later; the person hears of it only if it is given up
+                return [], False  # tried again later; the person hears of it if it is given up
             self._observe(incoming, "failed", time.perf_counter() - started)
-            return [Reply(self._texts("errors.internal"))]
-        outcome = "duplicate" if replies is None else "handled"
-        self._observe(incoming, outcome, time.perf_counter() - started)
-        return replies or []
+            return [Reply(self._texts("errors.internal"))], False
+        self._observe(incoming, "duplicate" if outcome is None else "handled",
+                      time.perf_counter() - started)
+        return outcome or ([], False)
 
     async def _finish(self, incoming: Incoming, replies: list[Reply]) -> list[Reply]:
         """Do the replies' ``later`` work, now that the turn has committed (only this person
@@ -91,14 +96,16 @@ class Dispatcher:
                         inbox.failure_reason(problem))
             return [Reply(self._texts("errors.internal"))]
 
-    async def _record_failure(self, incoming: Incoming, problem: Exception) -> bool:
+    async def _record_failure(
+        self, incoming: Incoming, problem: Exception, sessions: async_sessionmaker
+    ) -> bool:
         """Count the failed turn on its stored update: the inbox worker tries it again until
         the third failure quarantines it (no endless retry). Returns True if it is given up,
         at once for a message that was not stored (web chat, terminal)."""
         reason = inbox.failure_reason(problem)
         given_up = True
         if incoming.update_id is not None:
-            async with self._sessionmaker.begin() as session:
+            async with sessions.begin() as session:
                 given_up = await inbox.record_failure(
                     session, incoming.channel, incoming.update_id, reason, self._clock()
                 )
@@ -110,10 +117,13 @@ class Dispatcher:
         )
         return given_up
 
-    async def _handle_in_transaction(self, incoming: Incoming, key) -> list[Reply] | None:
-        """The turn's replies; None when the update was already handled."""
+    async def _handle_in_transaction(
+        self, incoming: Incoming, key, sessions: async_sessionmaker
+    ) -> tuple[list[Reply], bool] | None:
+        """The turn's replies and whether the share-phone keyboard stays; None when the update
+        was already handled."""
         now = self._clock()
-        async with self._sessionmaker.begin() as session:
+        async with sessions.begin() as session:
             if incoming.update_id is not None and not await inbox.claim(
                 session, incoming.channel, incoming.update_id, now
             ):
@@ -125,6 +135,7 @@ class Dispatcher:
                 incoming.display_name, now,
             )
             state = await conversations.load(session, key)
+            keyboard = state.phone_keyboard
             resolved = resolve_typed_choice(incoming, state)
             turn = Turn(
                 incoming=incoming if isinstance(resolved, list) else resolved,
@@ -137,12 +148,13 @@ class Dispatcher:
                 replies = await self._router.route(turn)
             buttons, state.menu_numbered, state.menu_from = menu_of(replies)
             state.menu = [[b.label, b.payload] for b in buttons]
+            state.phone_keyboard = any(r.ask_phone for r in replies) or (keyboard and not replies)
             await conversations.save(session, key, state, now)
         log.debug("turn handled", extra={"channel": incoming.channel,
                                          "update_id": incoming.update_id,
                                          "contact_id": contact.id})
         await db.checkpoint_if_asked(session)  # after an erasure, now that it is committed
-        return replies
+        return replies, keyboard
 
 
 def resolve_typed_choice(incoming: Incoming, state: ConversationState) -> Incoming | list[Button]:
@@ -167,23 +179,3 @@ def _clean(incoming: Incoming) -> Incoming:
     if incoming.text is None:
         return incoming
     return replace(incoming, text=nfc(incoming.text[: MAX_INCOMING * 2])[:MAX_INCOMING])
-
-
-class _KeyedLocks:
-    """One asyncio lock per person, dropped when nobody waits on it (no unbounded growth)."""
-
-    def __init__(self):
-        self._locks: dict[tuple, asyncio.Lock] = {}
-        self._holders: Counter = Counter()
-
-    @asynccontextmanager
-    async def hold(self, key: tuple):
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._holders[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._holders[key] -= 1
-            if not self._holders[key]:
-                del self._holders[key], self._locks[key]

@@ -27,6 +27,8 @@ class Incoming:
             has none (the terminal chat).
         message_id: for a pressed button, the bot's message that carried it (where the
             channel can edit messages).
+        phone_keyboard: set by the dispatcher for delivery: the person's screen still shows
+            the share-phone keyboard the previous replies offered.
     """
 
     channel: str
@@ -40,6 +42,7 @@ class Incoming:
     update_id: str | None = None
     received_at: datetime | None = None
     message_id: str | None = None
+    phone_keyboard: bool = False
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ class ConversationState:
         menu_numbered: whether typed digits choose among those buttons.
         menu_from: the index in ``menu`` of the button shown as "1" (the last message's first).
         updated_at: ISO time of the last saved turn (None for a new person).
+        phone_keyboard: the last replies offered the platform's share-phone keyboard, which
+            stays on the person's screen until a reply removes it (kept here, not in the
+            process that sent it: another instance may answer next).
     """
 
     flow: str | None = None
@@ -42,6 +45,7 @@ class ConversationState:
     menu_numbered: bool = True
     menu_from: int = 0
     updated_at: str | None = None
+    phone_keyboard: bool = False
 
     def clear_flow(self) -> None:
         self.flow = self.step = self.flow_version = None

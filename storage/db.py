@@ -28,6 +28,11 @@ def create_engine(url: str, **kwargs) -> AsyncEngine:
     """Build the async engine for ``url`` (SQLite by default, PostgreSQL by URL)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
+        if "poolclass" not in kwargs:
+            # a turn keeps its connection until its replies are sent (storage.locks): room for
+            # the turns the inbox workers run at once; two instances stay within the server's
+            # default of 100 connections
+            kwargs = {"pool_size": 20, "max_overflow": 20, **kwargs}
         return create_async_engine(url, **kwargs)
     ensure_sqlite_dir(url)
     kwargs = {"async_creator": sqlite_on_loop.connector(parsed.database or ":memory:"), **kwargs}

@@ -4,7 +4,7 @@ with a short reason and without its payload, and never handled again."""
 
 import traceback
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, delete, func, select, update
@@ -12,9 +12,11 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.locks import shared, take_in_turn
 from storage.models import InboxUpdate
 
 MAX_ATTEMPTS = 3
+LEASE = timedelta(seconds=30)  # an update taken by a process that died is taken again after
 _OUR_CODE = str(Path(__file__).resolve().parents[1])
 # claim runs on every turn and store on every update: plain table statements built once
 _TABLE = InboxUpdate.__table__
@@ -106,6 +108,8 @@ async def record_failure(
     row.error = reason
     if row.status != "pending" or row.attempts >= MAX_ATTEMPTS:
         row.status, row.payload, row.handled_at = "failed", None, now
+    else:
+        row.handled_at = None  # free to be taken again at once, by any process
     await session.flush()
     return row.status == "failed"
 
@@ -127,18 +131,58 @@ async def quarantine(
     ])
 
 
-async def pending(
-    session: AsyncSession, channel: str, limit: int = 100, skip: frozenset[int] = frozenset()
+async def take(
+    session: AsyncSession, channel: str, now: datetime, limit: int = 100,
+    held: frozenset[int] = frozenset(),
 ) -> list[InboxUpdate]:
-    """Stored updates of ``channel`` not yet handled (except ``skip``), oldest first."""
+    """The next pending updates of ``channel`` for this process to handle, oldest first;
+    ``held``: those it has taken and not finished.
+
+    With one process that is every pending update. When processes share the database each
+    update is leased to one of them (``handled_at`` of a pending row is when it was taken);
+    one whose taker died is taken again once the lease has run out. A person's update is
+    taken only with their earlier pending ones, or when this process holds these already:
+    one process then runs the person's turns in order, never two side by side.
+    """
     query = (
         select(InboxUpdate)
         .where(InboxUpdate.channel == channel, InboxUpdate.status == "pending",
-               InboxUpdate.id.not_in(skip))
+               InboxUpdate.id.not_in(held))
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
-    return list((await session.execute(query)).scalars())
+    if not shared(session.bind):
+        return list((await session.execute(query)).scalars())
+    await take_in_turn(session)
+    free = (InboxUpdate.handled_at.is_(None)) | (InboxUpdate.handled_at < now - LEASE)
+    rows = list((await session.execute(
+        query.where(free).with_for_update(skip_locked=True))).scalars())
+    last = {}  # person → their newest update in this batch
+    for row in rows:
+        if row.user_id is not None:
+            last[row.user_id] = row.id
+    # an earlier update of theirs that another process holds (leased, or locked by its turn)
+    elsewhere = (
+        select(InboxUpdate.user_id, func.min(InboxUpdate.id))
+        .where(InboxUpdate.channel == channel, InboxUpdate.status == "pending",
+               InboxUpdate.user_id.in_(last),
+               InboxUpdate.id.not_in(held | {row.id for row in rows}))
+        .group_by(InboxUpdate.user_id)
+    )
+    waiting = {user for user, first in (await session.execute(elsewhere)).all()
+               if first < last[user]}
+    rows = [row for row in rows if row.user_id not in waiting]
+    if rows:
+        await session.execute(update(_TABLE).where(_TABLE.c.id.in_([r.id for r in rows]))
+                              .values(handled_at=now))
+    return rows
+
+
+async def release(session: AsyncSession, row_ids: set[int]) -> None:
+    """Give back updates taken and not handled (the process stops), for any process to take."""
+    await session.execute(update(_TABLE).where(_TABLE.c.id.in_(row_ids),
+                                               _TABLE.c.status == "pending")
+                          .values(handled_at=None))
 
 
 async def _row(session: AsyncSession, channel: str, update_id: str) -> InboxUpdate | None:

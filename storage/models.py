@@ -94,6 +94,7 @@ class InboxUpdate(Base):
     payload: Mapped[dict | None] = mapped_column(JSON)  # dropped once done or failed
     user_id: Mapped[str | None] = mapped_column(String(64))  # the sender: erasure finds it
     received_at: Mapped[datetime]
+    # done or failed: when; pending: when a process took it to handle (PostgreSQL, a lease)
     handled_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)  # why it failed, never its content
     attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))  # failed turns

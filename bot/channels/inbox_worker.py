@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from bot.wiring import Core
 from handlers.dispatcher import Deliver
 from handlers.turn import Incoming
-from storage import inbox
+from storage import inbox, locks
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,10 @@ BATCH = 200  # pending updates read at a time
 class InboxWorker:
     """Stores a channel's updates and handles them through the dispatcher."""
 
-    look_every = 5.0  # seconds between looks at the inbox when no update wakes the worker
+    # seconds between looks at the inbox when no update wakes the worker: sooner where another
+    # process may have stored a person's update that waited for this one to finish theirs
+    look_every = 5.0
+    look_every_shared = 1.0
 
     def __init__(self, core: Core, channel: str, to_incoming: ToIncoming, deliver: Deliver,
                  user_of: UserOf, parallel: int = 32):
@@ -39,8 +42,13 @@ class InboxWorker:
         self._stopping = False
         self._task: asyncio.Task | None = None
         self._in_flight: dict[int, asyncio.Task] = {}
+        self._held: set[int] = set()  # taken from the inbox, not finished
         self._storing: set[asyncio.Future] = set()
         self._slots = asyncio.Semaphore(parallel)
+        self._parallel = parallel
+        self._shared = locks.shared(core.engine)
+        if self._shared:
+            self.look_every = self.look_every_shared
 
     async def store(self, updates: list[tuple[str, dict]]) -> None:
         """Record updates (update id, raw payload); a re-delivered one is ignored. Shielded: a
@@ -82,30 +90,37 @@ class InboxWorker:
     async def _run(self) -> None:
         while not self._stopping:
             self._wake.clear()  # before looking, so an update stored meanwhile is not missed
+            # where processes share the inbox, each takes only what it can start now: an
+            # update waiting here is one another process could be handling
+            room = self._parallel - len(self._held) if self._shared else BATCH
+            ready, more = [], False
             try:
-                ready, more = await self._take()
+                if room > 0:
+                    ready, more = await self._take(room)
             except Exception as problem:  # the database, most likely: look again later
                 log.warning("%s inbox not read: %s", self.channel, inbox.failure_reason(problem))
-                ready, more = [], False
-            for row_id, incoming in ready:
+            self._held.update(row_id for row_id, _ in ready)
+            for index, (row_id, incoming) in enumerate(ready):
                 if self._stopping:
+                    await self._give_back({row_id for row_id, _ in ready[index:]})
                     break
                 await self._slots.acquire()
                 self._in_flight[row_id] = asyncio.create_task(self._handle(row_id, incoming))
-            if not more:
+            if not more or room <= 0:  # a finished turn wakes a full worker on a shared inbox
                 with contextlib.suppress(TimeoutError):  # also look again now and then
                     await asyncio.wait_for(self._wake.wait(), timeout=self.look_every)
 
-    async def _take(self) -> tuple[list[tuple[int, Incoming]], bool]:
-        """The next pending updates, oldest first, read by the adapter in one transaction that
-        quarantines those it cannot read and closes those the bot does not answer. Returns the
-        others (row id, incoming) and whether more may be pending."""
+    async def _take(self, limit: int) -> tuple[list[tuple[int, Incoming]], bool]:
+        """The next pending updates this process takes (see inbox.take), oldest first, read by
+        the adapter in one transaction that quarantines those it cannot read and closes those
+        the bot does not answer. Returns the others (row id, incoming) and whether more may
+        be pending."""
         now = datetime.now(UTC)
         ready: list[tuple[int, Incoming]] = []
         unreadable: dict[str, str] = {}
         async with self.core.sessionmaker.begin() as session:
-            rows = await inbox.pending(session, self.channel, limit=BATCH,
-                                       skip=frozenset(self._in_flight))
+            rows = await inbox.take(session, self.channel, now, limit=limit,
+                                    held=frozenset(self._held))
             for row in rows:
                 try:
                     incoming = self._to_incoming(row.payload)
@@ -119,7 +134,16 @@ class InboxWorker:
             if unreadable:
                 await inbox.quarantine(session, self.channel, unreadable, now)
         self._log_quarantined(unreadable)
-        return ready, len(rows) == BATCH
+        return ready, len(rows) == limit
+
+    async def _give_back(self, row_ids: set[int]) -> None:
+        self._held -= row_ids
+        try:
+            async with self.core.sessionmaker.begin() as session:
+                await inbox.release(session, row_ids)
+        except Exception as problem:  # they are taken again when their lease runs out
+            log.warning("%s updates not given back: %s", self.channel,
+                        inbox.failure_reason(problem))
 
     async def _handle(self, row_id: int, incoming: Incoming) -> None:
         try:
@@ -130,7 +154,10 @@ class InboxWorker:
                         extra={"channel": self.channel, "update_id": incoming.update_id})
         finally:
             self._in_flight.pop(row_id, None)
+            self._held.discard(row_id)
             self._slots.release()
+            if self._shared:
+                self._wake.set()
 
     def _log_quarantined(self, reasons: dict[str, str]) -> None:
         self.core.metrics.unreadable(self.channel, len(reasons))

@@ -116,7 +116,6 @@ class TelegramChannel:
                                  user_of)
         self._poller: asyncio.Task | None = None
         self._answering: set[asyncio.Task] = set()  # callback queries being answered
-        self._phone_keyboard: set[str] = set()  # chats showing the share-phone keyboard
 
     # -- life cycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -214,7 +213,7 @@ class TelegramChannel:
     async def _deliver_replies(self, incoming: Incoming, replies: list[Reply]) -> None:
         if replies and await self._replace(incoming, replies[0]):
             replies = replies[1:]
-        await self.send(incoming.chat_id, replies)
+        await self.send(incoming.chat_id, replies, keyboard_shown=incoming.phone_keyboard)
 
     async def _answer_callback(self, callback_id: str) -> None:
         with contextlib.suppress(TelegramError):  # an old query cannot be answered any more
@@ -222,13 +221,13 @@ class TelegramChannel:
 
     # -- outbound ---------------------------------------------------------------------------
     async def send(
-        self, chat_id: str, replies: list[Reply], *, bulk: bool = False, priority: int = 5
+        self, chat_id: str, replies: list[Reply], *, bulk: bool = False, priority: int = 5,
+        keyboard_shown: bool = False,
     ) -> list[str]:
         """Send ``replies`` through the limiter and return the message ids. Interactive replies
-        wait out a flood pause; bulk sends raise RetryLater so the outbox can reschedule them."""
-        remove_keyboard = chat_id in self._phone_keyboard and not any(
-            r.ask_phone for r in replies
-        )
+        wait out a flood pause; bulk sends raise RetryLater so the outbox can reschedule them.
+        ``keyboard_shown``: the chat still shows a share-phone keyboard, to be removed."""
+        remove_keyboard = keyboard_shown and not any(r.ask_phone for r in replies)
         sent: list[str] = []
         for reply in merged(replies, MAX_TEXT):
             chunks = split_text(reply.text, MAX_TEXT) or [" "]
@@ -238,11 +237,8 @@ class TelegramChannel:
                     sent.append(await self._deliver(chat_id, chunk, ReplyKeyboardRemove(), bulk,
                                                     then_inline=markup))
                     remove_keyboard = False
-                    self._phone_keyboard.discard(chat_id)
                 else:
                     sent.append(await self._deliver(chat_id, chunk, markup, bulk))
-            if reply.ask_phone:
-                self._phone_keyboard.add(chat_id)
             if reply.document is not None:
                 await self._deliver_document(chat_id, reply, bulk)
         return sent
@@ -256,7 +252,7 @@ class TelegramChannel:
     async def _replace(self, incoming: Incoming, reply: Reply) -> bool:
         """Show a menu reached by a button in place of the message that had the button."""
         if not (reply.replace and incoming.message_id) or reply.document or reply.ask_phone \
-                or len(reply.text) > MAX_TEXT or incoming.chat_id in self._phone_keyboard:
+                or len(reply.text) > MAX_TEXT or incoming.phone_keyboard:
             return False
         try:
             await self._call(incoming.chat_id, False, self.bot.edit_message_text,

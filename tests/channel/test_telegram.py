@@ -218,3 +218,33 @@ async def test_a_crafted_callback_cancels_nothing_and_is_a_stale_button(tg, poll
     async with sessionmaker() as session:
         registration = (await session.execute(select(Registration))).scalar_one()
     assert registration.status == "interested"
+
+
+async def test_the_share_phone_keyboard_is_removed_by_another_instance_or_after_a_restart(
+    tg, db_url
+):
+    def instance() -> TelegramChannel:
+        settings = Settings(_env_file=None, database_url=db_url, telegram_bot_token=tg.token,
+                            telegram_api_base_url=tg.base_url)
+        return TelegramChannel(build_core(settings), limiter=fast_limiter())
+
+    async with running(instance()):
+        tg.user_sends_command(CHAT, "start", "lop1")
+        await said(tg, CHAT, "Thông báo xử lý dữ liệu cá nhân")
+        tg.user_presses(CHAT, "Đồng ý: đăng ký và nhắc lịch")
+        for question, answer in [("Tên doanh nghiệp", "Công ty TNHH Biển Xanh"),
+                                 ("nhập mã số thuế", "0100233488"),
+                                 ("xã, phường hoặc đặc khu", "phường Hội An Đông"),
+                                 ("thuộc tỉnh, thành phố nào", "Quảng Nam (cũ)"),
+                                 ("lĩnh vực hoạt động chính", "Du lịch, nhà hàng, khách sạn"),
+                                 ("họ và tên người liên hệ", "Lê Thị Hoa"),
+                                 ("chức vụ của người liên hệ", "Giám đốc")]:
+            await said(tg, CHAT, question)
+            tg.user_sends_text(CHAT, answer)
+        await said(tg, CHAT, "số điện thoại liên hệ")
+    async with running(instance()):
+        tg.user_shares_contact(CHAT, "84905123456")
+        removal = await said(tg, CHAT, "email liên hệ")
+        assert removal["reply_markup"] == {"remove_keyboard": True}
+        # then the email question gets its inline buttons
+        await tg.wait_until(lambda: tg.sent(CHAT)[-1]["method"] == "editMessageReplyMarkup")

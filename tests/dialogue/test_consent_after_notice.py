@@ -39,7 +39,8 @@ async def test_typed_agreement_counts_only_as_the_answer_to_the_notice(visitor, 
     await visitor.send("đồng ý")
     assert await _events(sessionmaker) == []
     await visitor.send("/dangky")
-    await visitor.send("Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch")  # the label typed, as on Zalo
+    # the label typed, as on Zalo
+    await visitor.send("Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch")
     [event] = await _events(sessionmaker)
     assert event.action == "grant" and event.channel == visitor.channel
     assert event.text_version == consent.VERSION

@@ -486,6 +486,7 @@ class FakeTelegram(Watched):
         webhook_max_attempts: int = 3,
         webhook_retry_delay: float = 0.05,
         webhook_timeout: float = 5.0,
+        webhook_parallel: int = 1,
     ):
         """Create the fake; call :meth:`start` (or use ``async with``) to serve it."""
         if not TOKEN_RE.fullmatch(token):
@@ -497,6 +498,8 @@ class FakeTelegram(Watched):
         self.webhook_max_attempts = webhook_max_attempts
         self.webhook_retry_delay = webhook_retry_delay
         self.webhook_timeout = webhook_timeout
+        # deliveries at once, as Telegram opens up to max_connections; one chat's in order
+        self.webhook_parallel = webhook_parallel
         self.base_url = ""
         self.base_file_url = ""
 
@@ -509,6 +512,9 @@ class FakeTelegram(Watched):
         self.chat_actions: list[tuple[int, str]] = []
         self.deleted: list[tuple[int, int]] = []
         self.webhook_deliveries: list[dict[str, Any]] = []
+        # a load balancer in front of several bot instances: the URL each update is POSTed to
+        # instead of the webhook's (None: the webhook's)
+        self.route: Callable[[dict[str, Any]], str] | None = None
 
         self._sent: list[dict[str, Any]] = []
         self._updates: list[dict[str, Any]] = []  # not yet confirmed / delivered
@@ -1303,6 +1309,8 @@ class FakeTelegram(Watched):
 
     async def _webhook_worker(self) -> None:
         """Deliver queued updates one at a time, in order, while a webhook is set."""
+        if self.webhook_parallel > 1:
+            return await self._deliver_side_by_side()
         while not self._closing and self._webhook is not None:
             if not self._updates:
                 await self._wait_changed(1.0)
@@ -1312,6 +1320,37 @@ class FakeTelegram(Watched):
             if outcome != "aborted" and self._updates and self._updates[0] is update:
                 self._updates.pop(0)
             self._notify()
+
+    async def _deliver_side_by_side(self) -> None:
+        """Up to ``webhook_parallel`` deliveries at once; a chat's updates one after the
+        other, in the order the users sent them."""
+        flying: dict[int, asyncio.Task[str]] = {}  # id(update) → its delivery
+        chats: set[Any] = set()  # chats with an update on its way
+
+        def landed(task: asyncio.Task[str], update: dict[str, Any], chat: Any) -> None:
+            flying.pop(id(update), None)
+            chats.discard(chat)
+            if not task.cancelled() and task.result() != "aborted":
+                self._updates[:] = [u for u in self._updates if u is not update]
+            self._notify()
+
+        try:
+            while not self._closing and self._webhook is not None:
+                changed = self._changed
+                update = next((u for u in self._updates if id(u) not in flying
+                               and _chat_of(u) not in chats), None)
+                if update is None or len(flying) >= self.webhook_parallel:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(changed.wait(), 1.0)
+                    continue
+                chat = _chat_of(update)
+                chats.add(chat)
+                task = asyncio.create_task(self._deliver(self._webhook, update))
+                flying[id(update)] = task
+                task.add_done_callback(lambda t, u=update, c=chat: landed(t, u, c))
+        finally:
+            for task in list(flying.values()):
+                task.cancel()
 
     async def _deliver(self, hook: dict[str, Any], update: dict[str, Any]) -> str:
         """POST one update, retrying non-2xx answers; "delivered", "gave_up" or "aborted"."""
@@ -1323,9 +1362,10 @@ class FakeTelegram(Watched):
             if self._webhook is not hook or self._closing:
                 return "aborted"
             status, error = None, None
+            url = hook["url"] if self.route is None else self.route(update)
             try:
                 async with self._session.post(
-                    hook["url"],
+                    url,
                     json=update,
                     headers=headers,
                     timeout=aiohttp.ClientTimeout(total=self.webhook_timeout),
@@ -1339,7 +1379,7 @@ class FakeTelegram(Watched):
                 {
                     "update_id": update["update_id"],
                     "attempt": attempt,
-                    "url": hook["url"],
+                    "url": url,
                     "status": status,
                     "error": None if status is not None and status < 300 else error,
                 }
@@ -1352,3 +1392,11 @@ class FakeTelegram(Watched):
             if attempt < self.webhook_max_attempts:
                 await asyncio.sleep(self.webhook_retry_delay)
         return "gave_up"
+
+
+def _chat_of(update: dict[str, Any]) -> Any:
+    """The chat an update comes from (its update id when it names none)."""
+    message = update.get("message") or (update.get("callback_query") or {}).get("message")
+    if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+        return message["chat"].get("id")
+    return ("update", update.get("update_id"))
