@@ -111,7 +111,7 @@ def script(n: int) -> list[Step]:
         Step("text", "/start", "Bạn muốn làm gì?"),
         Step("text", "/menu", "Bạn muốn làm gì?"),
         Step("text", "/start lop1", "Thông báo xử lý dữ liệu cá nhân"),
-        Step("press", "Đồng ý: đăng ký và nhắc lịch", "Tên doanh nghiệp"),
+        Step("press", "Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch", "Tên doanh nghiệp"),
         Step("text", f"Công ty TNHH Biển Xanh {n}", "nhập mã số thuế"),
         Step("text", valid_tax_code(n), "xã, phường hoặc đặc khu"),
         Step("text", "phường Hội An Đông", "thuộc tỉnh, thành phố nào"),

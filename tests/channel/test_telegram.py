@@ -231,7 +231,7 @@ async def test_the_share_phone_keyboard_is_removed_by_another_instance_or_after_
     async with running(instance()):
         tg.user_sends_command(CHAT, "start", "lop1")
         await said(tg, CHAT, "Thông báo xử lý dữ liệu cá nhân")
-        tg.user_presses(CHAT, "Đồng ý: đăng ký và nhắc lịch")
+        tg.user_presses(CHAT, "Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch")
         for question, answer in [("Tên doanh nghiệp", "Công ty TNHH Biển Xanh"),
                                  ("nhập mã số thuế", "0100233488"),
                                  ("xã, phường hoặc đặc khu", "phường Hội An Đông"),
