@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, String, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_or_skip
 from storage.models import ConsentEvent, ConsentText, DataRequest
 
 
@@ -75,10 +76,10 @@ async def log_request(
 async def keep_text(
     session: AsyncSession, sha256: str, version: str, body: str, now: datetime
 ) -> None:
-    """Keep the notice text a consent will refer to, once per hash."""
-    if await session.get(ConsentText, sha256) is None:
-        session.add(ConsentText(sha256=sha256, version=version, body=body, first_shown_at=now))
-        await session.flush()
+    """Keep the notice text a consent will refer to, once per hash (two people shown the
+    same new notice at once, in two processes, insert it once)."""
+    await session.execute(insert_or_skip(session, ConsentText.__table__).values(
+        sha256=sha256, version=version, body=body, first_shown_at=now))
 
 
 async def text_of(session: AsyncSession, sha256: str) -> str | None:

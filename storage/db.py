@@ -3,7 +3,9 @@
 import logging
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import Insert, Table, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -110,6 +112,13 @@ async def checkpoint_if_asked(session: AsyncSession) -> None:
             busy, _, _ = await cursor.fetchone()
             if busy:
                 log.warning("WAL checkpoint after an erasure was blocked by a reader")
+
+
+def insert_or_skip(session: AsyncSession, table: Table) -> Insert:
+    """An INSERT into ``table`` that skips rows whose unique key is already stored (two
+    processes, or two people's turns, may insert the same row at once)."""
+    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[session.bind.dialect.name]
+    return insert(table).on_conflict_do_nothing()
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:

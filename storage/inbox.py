@@ -8,10 +8,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_or_skip
 from storage.locks import shared, take_in_turn
 from storage.models import InboxUpdate
 
@@ -52,7 +51,7 @@ async def claim(session: AsyncSession, channel: str, update_id: str, now: dateti
     # not stored before (a channel that hands messages straight to the dispatcher), or already
     # handled: only the transaction that inserts the row may handle it
     inserted = await session.execute(
-        _insert_or_skip(session).returning(_TABLE.c.id),
+        insert_or_skip(session, _TABLE).returning(_TABLE.c.id),
         {"channel": channel, "update_id": update_id, "status": "done", "received_at": now,
          "handled_at": now},
     )
@@ -66,17 +65,11 @@ async def store_pending(
     """Store raw updates (update id, payload) before acknowledging them to the platform; one
     already known (a re-delivery) is left as it is. ``user_of`` names the sender of a payload
     (None if it cannot tell), so that erasure finds the person's updates."""
-    await session.execute(_insert_or_skip(session), [
+    await session.execute(insert_or_skip(session, _TABLE), [
         {"channel": channel, "update_id": update_id, "status": "pending", "payload": payload,
          "user_id": user_of(payload), "received_at": now, "handled_at": None}
         for update_id, payload in updates
     ])
-
-
-def _insert_or_skip(session: AsyncSession):
-    """An INSERT that skips rows whose (channel, update_id) is already stored."""
-    insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[session.bind.dialect.name]
-    return insert(_TABLE).on_conflict_do_nothing()
 
 
 def failure_reason(problem: BaseException) -> str:
@@ -120,7 +113,7 @@ async def quarantine(
     """Give up updates (update id → short reason) that cannot be read: failed, payload
     dropped, so a re-delivery is not handled again. One not stored yet (a webhook body without
     a usable id) is recorded failed, to be counted."""
-    await session.execute(_insert_or_skip(session), [
+    await session.execute(insert_or_skip(session, _TABLE), [
         {"channel": channel, "update_id": update_id, "status": "failed", "payload": None,
          "received_at": now, "handled_at": now, "error": reason}
         for update_id, reason in reasons.items()
