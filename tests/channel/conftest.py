@@ -9,13 +9,17 @@ from sqlalchemy import select
 
 from bot.channels.limiter import Limiter, Limits
 from bot.channels.telegram import TelegramChannel
+from bot.channels.zalo_oa import WEBHOOK_PATH as OA_WEBHOOK_PATH
+from bot.channels.zalo_oa import ZaloOAChannel
 from bot.settings import Settings
 from bot.web import start_web
 from bot.wiring import build_core
 from storage.models import Contact, InboxUpdate
 from tests.fakes.telegram_server import FakeTelegram
+from tests.fakes.zalo_oa_server import FakeZaloOA
 
 os.environ.setdefault("PTB_TIMEDELTA", "true")
+ADMIN = "telegram:900"  # the admin of the channel tests
 SECRET = "s3cr3t-Secret_for-the-webhook-0123456789"
 
 
@@ -96,3 +100,31 @@ def senders(sessionmaker):
             return set(stored), set(people)
 
     return of
+
+
+def oa_settings(fake: FakeZaloOA, db_url: str, tokens: tuple[str, str], port: int = 0):
+    access, refresh = tokens
+    return Settings(
+        _env_file=None, database_url=db_url, web_port=port, admin_ids=ADMIN,
+        zalo_oa_app_id=fake.app_id, zalo_oa_app_secret=fake.app_secret,
+        zalo_oa_secret_key=fake.oa_secret_key, zalo_oa_access_token=access,
+        zalo_oa_refresh_token=refresh, zalo_oa_oauth_url=fake.oauth_base_url,
+        zalo_oa_api_url=fake.openapi_base_url,
+    )
+
+
+@pytest.fixture
+async def oa_fake():
+    port = unused_port()
+    async with FakeZaloOA(webhook_url=f"http://127.0.0.1:{port}{OA_WEBHOOK_PATH}") as fake:
+        fake.port = port
+        fake.seed = fake.issue_tokens()
+        yield fake
+
+
+@pytest.fixture
+async def oa(oa_fake, db_url):
+    core = build_core(oa_settings(oa_fake, db_url, oa_fake.seed, oa_fake.port))
+    channel = ZaloOAChannel(core, limiter=fast_limiter(), clock=oa_fake.now)
+    async with running(channel, serve=True):
+        yield channel

@@ -2,25 +2,21 @@
 requester receives each notice on their own channel through the outbox — Telegram, Zalo OA
 within and outside its reply window, and the web chat."""
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer, unused_port
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
 from bot.channels.telegram import TelegramChannel
 from bot.channels.web import COOKIE, WebChat
-from bot.channels.zalo_oa import WEBHOOK_PATH as OA_WEBHOOK_PATH
-from bot.channels.zalo_oa import ZaloOAChannel
 from bot.outbox import OutboxSender
 from bot.settings import Settings
 from bot.web import init_app
 from bot.wiring import build_core
 from handlers.calendar import WorkCalendar
 from storage.models import OutboxMessage
-from tests.channel.conftest import fast_limiter, running
-from tests.channel.test_zalo import ADMIN, USER, oa_settings
+from tests.channel.conftest import ADMIN, fast_limiter
+from tests.channel.test_zalo import USER
 from tests.dialogue.test_support_data import ask_guidance
 from tests.fakes.chat import FakeChat
-from tests.fakes.zalo_oa_server import FakeZaloOA
 
 CODE = "HT-2026-0001"
 ANSWER = "Mời anh đến Sở ngày 05/12 để được hướng dẫn ISO 22000."
@@ -85,23 +81,6 @@ async def test_telegram_requester_receives_each_step(tg, db_url):
     finally:
         await channel.bot.shutdown()
         await core.close()
-
-
-@pytest.fixture
-async def oa_fake():
-    port = unused_port()
-    async with FakeZaloOA(webhook_url=f"http://127.0.0.1:{port}{OA_WEBHOOK_PATH}") as fake:
-        fake.port = port
-        fake.seed = fake.issue_tokens()
-        yield fake
-
-
-@pytest.fixture
-async def oa(oa_fake, db_url):
-    core = build_core(oa_settings(oa_fake, db_url, oa_fake.seed, oa_fake.port))
-    channel = ZaloOAChannel(core, limiter=fast_limiter(), clock=oa_fake.now)
-    async with running(channel, serve=True):
-        yield channel
 
 
 async def test_zalo_oa_requester_is_answered_within_the_window_rules(oa_fake, oa):

@@ -19,7 +19,6 @@ from bot.channels.text import split_text
 from bot.channels.zalo.common import utf16_len
 from bot.channels.zalo_bot import WEBHOOK_PATH as BOT_WEBHOOK_PATH
 from bot.channels.zalo_bot import ZaloBotChannel
-from bot.channels.zalo_oa import WEBHOOK_PATH as OA_WEBHOOK_PATH
 from bot.channels.zalo_oa import ZaloOAChannel, cs_messages
 from bot.outbox import OutboxSender
 from bot.settings import Settings, SettingsError, load_settings
@@ -28,7 +27,7 @@ from handlers.calendar import WorkCalendar
 from handlers.turn import Button, Reply, rows
 from storage import agencies, outbox
 from storage.models import ChannelSecret, Contact, InboxUpdate, OutboxMessage, Registration
-from tests.channel.conftest import fast_limiter, running
+from tests.channel.conftest import ADMIN, fast_limiter, oa_settings, running
 from tests.dialogue.helpers import valid_tax_code
 from tests.fakes.zalo_bot_server import FakeZaloBot
 from tests.fakes.zalo_oa_server import FakeZaloOA, encode_event, sign
@@ -36,38 +35,11 @@ from tests.fakes.zalo_oa_server import FakeZaloOA, encode_event, sign
 USER = "2512523625412515"
 CHAT = "6ede9afa66b88fe6d6a9"
 BOT_SECRET = "mykey-abcxyz-0123"
-ADMIN = "telegram:900"
 CS = "/v3.0/oa/message/cs"
 QUESTION = "lop tap huan ve doi moi sang tao la gi"
 
 
 # -- fixtures and helpers ------------------------------------------------------------------
-def oa_settings(fake: FakeZaloOA, db_url: str, tokens: tuple[str, str], port: int = 0):
-    access, refresh = tokens
-    return Settings(
-        _env_file=None, database_url=db_url, web_port=port, admin_ids=ADMIN,
-        zalo_oa_app_id=fake.app_id, zalo_oa_app_secret=fake.app_secret,
-        zalo_oa_secret_key=fake.oa_secret_key, zalo_oa_access_token=access,
-        zalo_oa_refresh_token=refresh, zalo_oa_oauth_url=fake.oauth_base_url,
-        zalo_oa_api_url=fake.openapi_base_url,
-    )
-
-
-@pytest.fixture
-async def oa_fake():
-    port = unused_port()
-    async with FakeZaloOA(webhook_url=f"http://127.0.0.1:{port}{OA_WEBHOOK_PATH}") as fake:
-        fake.port = port
-        fake.seed = fake.issue_tokens()
-        yield fake
-
-
-@pytest.fixture
-async def oa(oa_fake, db_url):
-    core = build_core(oa_settings(oa_fake, db_url, oa_fake.seed, oa_fake.port))
-    channel = ZaloOAChannel(core, limiter=fast_limiter(), clock=oa_fake.now)
-    async with running(channel, serve=True):
-        yield channel
 
 
 async def oa_said(fake: FakeZaloOA, user: str, fragment: str, count: int = 1) -> dict:
