@@ -72,10 +72,20 @@ def _new_registration(answers: dict) -> bool:
     return "reg_id" not in answers
 
 
+# asked alike in the class registration and the support requests
+COMPANY = Field("company", "registration.ask_company", "registration.label_company",
+                parse=v.company)
+CONTACT_NAME = Field("contact_name", "registration.ask_contact_name",
+                     "registration.label_contact_name", parse=v.person_name)
+PHONE = Field("phone", "registration.ask_phone", "registration.label_phone", parse=v.phone,
+              display=v.show_phone, ask_phone=True)
+EMAIL = Field("email", "registration.ask_email", "registration.label_email", parse=v.email,
+              optional=True)
+
 FIELDS = (
     Field("classes", "registration.ask_classes", "registration.label_classes",
           choices=class_choices, multi=True, when=_new_registration),
-    Field("company", "registration.ask_company", "registration.label_company", parse=v.company),
+    COMPANY,
     Field("tax_code", "registration.ask_tax_code", "registration.label_tax_code",
           parse=v.tax_code, display=v.show_tax_code, check=check_not_registered),
     Field("commune", "registration.ask_commune", "registration.label_commune",
@@ -84,14 +94,11 @@ FIELDS = (
           choices=data_choices("regions")),
     Field("sector", "registration.ask_sector", "registration.label_sector",
           choices=data_choices("sectors")),
-    Field("contact_name", "registration.ask_contact_name", "registration.label_contact_name",
-          parse=v.person_name),
+    CONTACT_NAME,
     Field("position", "registration.ask_position", "registration.label_position",
           parse=v.job_title),
-    Field("phone", "registration.ask_phone", "registration.label_phone", parse=v.phone,
-          display=v.show_phone, ask_phone=True),
-    Field("email", "registration.ask_email", "registration.label_email", parse=v.email,
-          optional=True),
+    PHONE,
+    EMAIL,
     Field("attendees", "registration.ask_attendees", "registration.label_attendees",
           parse=v.count_between(1, ABSOLUTE_MAX_ATTENDEES), check=within_admin_limit,
           when=_new_registration),

@@ -12,7 +12,14 @@ from handlers.forms import runner
 from handlers.forms import validators as v
 from handlers.forms.runner import choices_of
 from handlers.forms.spec import Choice, Field, FormSpec
-from handlers.registration import after_registration_buttons, data_choices
+from handlers.registration import (
+    COMPANY,
+    CONTACT_NAME,
+    EMAIL,
+    PHONE,
+    after_registration_buttons,
+    data_choices,
+)
 from handlers.turn import Button, Reply, rows
 from storage import registrations, support
 
@@ -45,16 +52,12 @@ async def year_choices(turn: Turn, _answers: dict) -> list[Choice]:
 def _enterprise() -> tuple[Field, ...]:
     """The enterprise and its contact person, asked as in the class registration."""
     return (
-        Field("company", "registration.ask_company", "registration.label_company",
-              parse=v.company),
+        COMPANY,
         Field("tax_code", "registration.ask_tax_code", "registration.label_tax_code",
               parse=v.tax_code, display=v.show_tax_code),
-        Field("contact_name", "registration.ask_contact_name",
-              "registration.label_contact_name", parse=v.person_name),
-        Field("phone", "registration.ask_phone", "registration.label_phone", parse=v.phone,
-              display=v.show_phone, ask_phone=True),
-        Field("email", "registration.ask_email", "registration.label_email", parse=v.email,
-              optional=True),
+        CONTACT_NAME,
+        PHONE,
+        EMAIL,
     )
 
 
@@ -108,12 +111,9 @@ AWARD_FIELDS = (
 STTASK_FIELDS = (
     Field("company", "support.ask_organisation", "support.label_organisation",
           parse=v.company),
-    Field("contact_name", "registration.ask_contact_name", "registration.label_contact_name",
-          parse=v.person_name),
-    Field("phone", "registration.ask_phone", "registration.label_phone", parse=v.phone,
-          display=v.show_phone, ask_phone=True),
-    Field("email", "registration.ask_email", "registration.label_email", parse=v.email,
-          optional=True),
+    CONTACT_NAME,
+    PHONE,
+    EMAIL,
     Field("title", "support.ask_task_title", "support.label_task_title", parse=_text(300)),
     Field("problem", "support.ask_problem", "support.label_problem", parse=_text(500)),
     Field("result", "support.ask_result", "support.label_result", parse=_text(500)),
