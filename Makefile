@@ -12,6 +12,7 @@ chat: $(VENV)/.installed
 	$(BIN)/python -m bot chat
 
 test: $(VENV)/.installed-dev
+	tests/system-packages.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
