@@ -7,25 +7,11 @@ from sqlalchemy import select
 
 from storage.models import Contact, Registration
 from tests.browser.keys import answer, press, shown
+from tests.browser.looks import page_width, unnamed_controls
 from tests.dialogue.helpers import add_session
 from tests.fakes.chat import Clock
 
 PHONE = (360, 740)
-
-
-async def unnamed_controls(page) -> list[str]:
-    """Buttons and text boxes a screen reader would announce without a name."""
-    cdp = await page.context.new_cdp_session(page)
-    tree = await cdp.send("Accessibility.getFullAXTree")
-    controls = [node for node in tree["nodes"] if not node.get("ignored")
-                and node.get("role", {}).get("value") in ("button", "textbox")]
-    assert controls, "the page has no buttons nor text box at all"
-    return [node["role"]["value"] for node in controls
-            if not node.get("name", {}).get("value", "").strip()]
-
-
-async def page_width(page) -> int:
-    return await page.evaluate("document.documentElement.scrollWidth")
 
 
 @pytest.mark.viewport(*PHONE)
