@@ -2,7 +2,6 @@
 downloads the export, sends a broadcast and watches it go out; a stale or used link is refused.
 SQLite only: the same pages run on PostgreSQL in tests/web/, and a browser costs seconds."""
 
-import re
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -11,45 +10,12 @@ import pytest
 from bot.outbox import OutboxSender
 from handlers.calendar import WorkCalendar
 from storage import web_admin
+from tests.browser.admin import link_from_the_chat, registered, signed_in, with_a_session
 from tests.browser.conftest import ADMIN
-from tests.dialogue.helpers import add_session, register, valid_tax_code
+from tests.dialogue.helpers import valid_tax_code
 from tests.fakes.channel import RecordingChannel
-from tests.fakes.chat import Clock, FakeChat
 
 pytestmark = pytest.mark.sqlite_only("a browser journey; tests/web/ runs these pages on both")
-
-
-def someone(site, user_id: str) -> FakeChat:
-    """A person in the Telegram chat, on the real clock the dashboard also uses."""
-    return FakeChat(site.core.dispatcher, user_id=user_id, channel="telegram")
-
-
-async def link_from_the_chat(site) -> str:
-    """/admin → «Mở trang quản trị» in the admin's own chat: the link the bot sends."""
-    admin = someone(site, ADMIN.split(":")[1])
-    await admin.send("/admin")
-    await admin.press("Mở trang quản trị")
-    found = re.search(re.escape(site.url) + r"/admin/login/[A-Za-z0-9_-]+", admin.text())
-    assert found, admin.text()
-    return found.group(0)
-
-
-async def registered(site, user_id: str, n: int, company: str):
-    """A registration made in the chat, from the deep link to «Xác nhận»."""
-    await register(someone(site, user_id), tax_code=valid_tax_code(n), company=company,
-                   attendees="1")
-
-
-async def with_a_session(site):
-    return await add_session(site.core.sessionmaker, Clock(datetime.now(UTC)), "lop1",
-                             capacity=50)
-
-
-async def signed_in(page, link: str) -> None:
-    """Open the link and press «Đăng nhập»: the overview follows."""
-    await page.goto(link)
-    await page.get_by_role("button", name="Đăng nhập").click()
-    await page.get_by_role("heading", name="Tổng quan").wait_for()
 
 
 async def test_an_admin_finds_a_registration_and_downloads_the_export(page, site, tmp_path):
