@@ -22,3 +22,12 @@ async def unnamed_controls(page) -> list[str]:
 async def page_width(page) -> int:
     """How wide the whole page is: more than the viewport means it scrolls sideways."""
     return await page.evaluate("document.documentElement.scrollWidth")
+
+
+async def focus_ring(page) -> float:
+    """How thick the ring around the focused element is, in px (0: none to see)."""
+    return await page.evaluate("""() => {
+      const at = document.activeElement, look = getComputedStyle(at);
+      return at.matches(":focus-visible") && look.outlineStyle !== "none"
+        ? parseFloat(look.outlineWidth) : 0;
+    }""")
