@@ -65,9 +65,10 @@ function showReplies(data) {
 
 // The answer to what the person did: older buttons go stale (the server would still answer
 // one properly). The focus goes to the newest reply's first button when a button was pressed
-// and the reply offers choices; to the text box when the person typed or the reply asks for
-// text, so that a quick second Enter never presses a button unseen.
+// and the reply offers choices; to the text box when the person typed (or went there while
+// waiting) or the reply asks for text, so that a quick Enter never presses a button unseen.
 function showAnswer(data, typed) {
+  typed = typed || document.activeElement === input;
   const older = Array.from(log.querySelectorAll("button"));
   const boxes = showReplies(data);
   if (!boxes.length) return;
