@@ -256,5 +256,7 @@ async def _json_body(request: web.Request) -> dict:
 
 
 def as_json(reply: Reply) -> dict:
-    """A reply for the page: its HTML (values already escaped) and its buttons."""
-    return {"html": reply.text, "buttons": [[b.label, b.payload] for b in reply.all_buttons()]}
+    """A reply for the page: its HTML (values already escaped), its buttons, and whether it
+    asks for typed text (the page then leaves the focus in the text box)."""
+    return {"html": reply.text, "buttons": [[b.label, b.payload] for b in reply.all_buttons()],
+            "asks_text": not reply.numbered}

@@ -1,5 +1,7 @@
 // The web chat page. No inline script (the CSP forbids it) and no crypto.randomUUID, which
 // browsers give only to secure contexts (this page may be served over plain http on a LAN).
+// Keyboard: Tab only meets the buttons that still make sense (older replies' are disabled),
+// and the focus follows the talk (see showAnswer).
 "use strict";
 const log = document.getElementById("log");
 const input = document.getElementById("text");
@@ -30,13 +32,14 @@ function show(content, kind) {
       const button = document.createElement("button");
       button.type = "button";
       button.textContent = label;
-      button.addEventListener("click", () => { show(label, "me"); say({payload}); });
+      button.addEventListener("click", () => { show(label, "me"); say({payload}, false); });
       row.appendChild(button);
     }
     box.appendChild(row);
   }
   log.appendChild(box);
   window.scrollTo(0, document.body.scrollHeight);  // the newest above the fixed input row
+  return box;
 }
 
 async function call(method, path, body, retried) {
@@ -57,13 +60,35 @@ async function call(method, path, body, retried) {
 }
 
 function showReplies(data) {
-  if (data) for (const reply of data.replies) show(reply, "bot");
+  return data ? data.replies.map((reply) => show(reply, "bot")) : [];
+}
+
+// The answer to what the person did: older buttons go stale (the server would still answer
+// one properly). The focus goes to the newest reply's first button when a button was pressed
+// and the reply offers choices; to the text box when the person typed (or went there while
+// waiting) or the reply asks for text, so that a quick Enter never presses a button unseen.
+function showAnswer(data, typed) {
+  typed = typed || document.activeElement === input;
+  const older = Array.from(log.querySelectorAll("button"));
+  const boxes = showReplies(data);
+  if (!boxes.length) return;
+  for (const button of older) button.disabled = true;
+  const newest = data.replies[data.replies.length - 1];
+  const first = boxes[boxes.length - 1].querySelector("button");
+  (typed || newest.asks_text || !first ? input : first).focus();
+}
+
+// The buttons of the newest reply that has any, when they are still live.
+function newestChoices() {
+  const rows = log.querySelectorAll(".buttons");
+  const row = rows[rows.length - 1];
+  return row && !row.firstChild.disabled ? row : null;
 }
 
 let saying = Promise.resolve();  // one message at a time: replies show in the order typed
-function say(body) {
+function say(body, typed) {
   body.id = newId();
-  saying = saying.then(async () => showReplies(await call("POST", "api/send", body)))
+  saying = saying.then(async () => showAnswer(await call("POST", "api/send", body), typed))
     .catch(() => show(log.dataset.offline, "notice"));
 }
 
@@ -79,10 +104,15 @@ async function poll() {
   } catch (e) { /* tried again at the next poll */ }
 }
 
+// Shift+Tab in the text box goes to the start of the newest choices, not to their last one.
+input.addEventListener("keydown", (event) => {
+  const row = event.key === "Tab" && event.shiftKey && newestChoices();
+  if (row) { event.preventDefault(); row.firstChild.focus(); }
+});
 document.getElementById("composer").addEventListener("submit", (event) => {
   event.preventDefault();
   const text = input.value.trim();
-  if (text) { show(text, "me"); say({text}); input.value = ""; }
+  if (text) { show(text, "me"); say({text}, true); input.value = ""; }
   input.focus();
 });
 call("GET", "api/welcome").then(showReplies).catch(() => show(log.dataset.offline, "notice"));

@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.web import start_web
 from bot.wiring import Core, build_core
 
+ADMIN = "telegram:999"  # the admin of every site: signs in to the dashboard from that chat
 SCREENSHOTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 # Headless, offline and quiet: no first-run pages, no updates or sync calling out (the machine
 # has no network), no GPU, and no sandbox (CI runs as root, where Chromium's sandbox refuses).
@@ -56,11 +57,11 @@ def chromium_path() -> str:
 
 @pytest.fixture
 async def site(db_url, tmp_path):
-    """The app as ``python -m bot run`` serves it (health check and web chat), on a free port
-    of the loopback, over a migrated database of its own."""
+    """The app as ``python -m bot run`` serves it (health check, web chat and dashboard), on a
+    free port of the loopback, over a migrated database of its own, with one admin."""
     port = unused_port()
     settings = Settings(_env_file=None, database_url=db_url, web_host="127.0.0.1",
-                        web_port=port, export_dir=tmp_path / "exports")
+                        web_port=port, export_dir=tmp_path / "exports", admin_ids=ADMIN)
     core = build_core(settings)
     runner = await start_web(core, [*WebChat(core).routes(), *Dashboard(core).routes()])
     try:

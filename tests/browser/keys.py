@@ -15,30 +15,34 @@ MAX_TABS = 120
 WAIT = 10  # seconds for the page to show a reply
 
 
-async def focus(page, target) -> None:
-    """Move the focus to ``target`` with Tab / Shift+Tab only."""
-    for _ in range(MAX_TABS):
+async def focus(page, target) -> int:
+    """Move the focus to ``target`` with Tab / Shift+Tab only; how many presses it took."""
+    for presses in range(MAX_TABS):
         if await target.evaluate("el => el === document.activeElement"):
-            return
+            return presses
         forward = await target.evaluate(TARGET_FOLLOWS)
         await page.keyboard.press("Tab" if forward else "Shift+Tab")
     raise AssertionError(f"{MAX_TABS} presses of Tab never reached {target}")
 
 
-async def press(page, button: str, then: str) -> None:
-    """Tab to the latest button named ``button``, press Enter, and wait for ``then``."""
+async def press(page, button: str, then: str) -> int:
+    """Tab to the latest button named ``button``, press Enter, and wait for ``then``; how many
+    presses of Tab it took to get there."""
     target = page.get_by_role("button", name=button).last
     async with shown(page, then):
-        await focus(page, target)
+        presses = await focus(page, target)
         await page.keyboard.press("Enter")
+    return presses
 
 
-async def answer(page, text: str, then: str) -> None:
-    """Tab to the message box, type ``text``, send it with Enter and wait for ``then``."""
+async def answer(page, text: str, then: str) -> int:
+    """Tab to the message box, type ``text``, send it with Enter and wait for ``then``; how
+    many presses of Tab it took to get to the box."""
     async with shown(page, then):
-        await focus(page, page.get_by_role("textbox"))
+        presses = await focus(page, page.get_by_role("textbox"))
         await page.keyboard.type(text)
         await page.keyboard.press("Enter")
+    return presses
 
 
 @asynccontextmanager

@@ -7,25 +7,28 @@ from sqlalchemy import select
 
 from storage.models import Contact, Registration
 from tests.browser.keys import answer, press, shown
+from tests.browser.looks import focus_ring, page_width, unnamed_controls
 from tests.dialogue.helpers import add_session
 from tests.fakes.chat import Clock
 
 PHONE = (360, 740)
-
-
-async def unnamed_controls(page) -> list[str]:
-    """Buttons and text boxes a screen reader would announce without a name."""
-    cdp = await page.context.new_cdp_session(page)
-    tree = await cdp.send("Accessibility.getFullAXTree")
-    controls = [node for node in tree["nodes"] if not node.get("ignored")
-                and node.get("role", {}).get("value") in ("button", "textbox")]
-    assert controls, "the page has no buttons nor text box at all"
-    return [node["role"]["value"] for node in controls
-            if not node.get("name", {}).get("value", "").strip()]
-
-
-async def page_width(page) -> int:
-    return await page.evaluate("document.documentElement.scrollWidth")
+MAX_TABS_PER_STEP = 3
+STEPS = [  # press a button, or answer by typing; then what the reply says
+    ("press", "Đăng ký lớp tập huấn", "Thông báo xử lý dữ liệu cá nhân"),
+    ("press", "Đồng ý: đăng ký", "Bạn muốn đăng ký lớp nào"),
+    ("press", "năng suất chất lượng", "Bạn muốn đăng ký lớp nào"),
+    ("press", "Xong", "Tên doanh nghiệp"),
+    ("answer", "Công ty TNHH Ánh Dương", "mã số thuế"),
+    ("answer", "0100233488", "xã, phường hoặc đặc khu nào"),
+    ("answer", "phường Tam Kỳ", "thuộc tỉnh, thành phố nào"),
+    ("press", "Quảng Nam (cũ)", "lĩnh vực hoạt động"),
+    ("press", "Thương mại", "họ và tên người liên hệ"),
+    ("answer", "Nguyễn Văn An", "chức vụ"),
+    ("answer", "Giám đốc", "số điện thoại"),
+    ("answer", "0905 123 456", "email"),
+    ("answer", "an@anhduong.vn", "bao nhiêu người"),
+    ("answer", "2", "kiểm tra lại thông tin"),
+]
 
 
 @pytest.mark.viewport(*PHONE)
@@ -34,23 +37,21 @@ async def test_a_visitor_registers_for_a_class_on_a_phone_with_the_keyboard_alon
     async with shown(page, "Đăng ký lớp tập huấn"):
         await page.goto(f"{site.url}/chat/")
 
-    await press(page, "Đăng ký lớp tập huấn", then="Thông báo xử lý dữ liệu cá nhân")
-    await press(page, "Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch",
-                then="Bạn muốn đăng ký lớp nào")
-    await press(page, "năng suất chất lượng", then="Bạn muốn đăng ký lớp nào")
-    await press(page, "Xong", then="Tên doanh nghiệp")
-    await answer(page, "Công ty TNHH Ánh Dương", then="mã số thuế")
-    await answer(page, "0100233488", then="xã, phường hoặc đặc khu nào")
-    await answer(page, "phường Tam Kỳ", then="thuộc tỉnh, thành phố nào")
-    await press(page, "Quảng Nam (cũ)", then="lĩnh vực hoạt động")
-    await press(page, "Thương mại", then="họ và tên người liên hệ")
-    await answer(page, "Nguyễn Văn An", then="chức vụ")
-    await answer(page, "Giám đốc", then="số điện thoại")
-    await answer(page, "0905 123 456", then="email")
-    await answer(page, "an@anhduong.vn", then="bao nhiêu người")
-    await answer(page, "2", then="kiểm tra lại thông tin")
+    presses = {}
+    for step, said, then in STEPS:
+        presses[said] = await (press if step == "press" else answer)(page, said, then=then)
     assert await page_width(page) <= PHONE[0]  # the longest screen: the summary
-    await press(page, "Xác nhận", then="Đã ghi nhận đăng ký")
+    presses["Xác nhận"] = await press(page, "Xác nhận", then="Đã ghi nhận đăng ký")
+    # Focus follows the talk: onto the newest reply's buttons after a press, kept in the box
+    # after typing; older replies' buttons are out of the way.
+    slow = {step: count for step, count in presses.items() if count > MAX_TABS_PER_STEP}
+    assert not slow, f"too many presses of Tab to reach these: {slow}"
+    assert sum(presses.values()) <= 12, presses  # the page on main needed 62
+    assert await focus_ring(page) >= 2, "the focus cannot be seen"
+    stale = page.get_by_role("button", name="Đăng ký lớp tập huấn").first
+    assert await stale.is_disabled()  # still read out, no longer in the way
+    log = page.get_by_role("log")
+    assert await log.get_attribute("aria-live") == "polite"  # new replies are read out
 
     confirmation = page.get_by_text("Đã ghi nhận đăng ký").last
     await confirmation.scroll_into_view_if_needed()

@@ -72,10 +72,11 @@ async def test_a_visitor_chats_with_buttons_and_escaped_values(client):
     status, body = await say(client, token, text="/start", id="m1")
     assert status == 200 and "Xin chào" in body["replies"][0]["html"]
     labels = [label for label, _ in body["replies"][-1]["buttons"]]
-    assert labels[0] == "Giới thiệu kế hoạch"
+    assert labels[0] == "Giới thiệu kế hoạch" and not body["replies"][-1]["asks_text"]
     _, body = await say(client, token, payload="reg:lop1", id="m2")
     _, body = await say(client, token, payload="cs:r:reg:lop1", id="m3")
     assert "Tên doanh nghiệp" in body["replies"][-1]["html"]
+    assert body["replies"][-1]["asks_text"]  # the page keeps the focus in the text box
     _, body = await say(client, token, text="Công ty Xanh & Sạch", id="m4")
     _, body = await say(client, token, payload="f:back", id="m5")
     assert "Công ty Xanh &amp; Sạch" in body["replies"][-1]["html"]  # escaped for the page

@@ -13,19 +13,8 @@ from handlers.calendar import WorkCalendar
 from storage import agencies, registrations
 from storage.models import AuditEntry, OutboxMessage
 from tests.dialogue.helpers import register, valid_tax_code
+from tests.fakes.channel import RecordingChannel
 from tests.web.conftest import ADMIN, add_session, person, sign_in
-
-
-class RecordingChannel:
-    """A platform that accepts every message (the outbox sender's view of Telegram)."""
-
-    name, text_only = "telegram", False
-
-    def __init__(self):
-        self.sent: list[tuple[str, str]] = []
-
-    async def send(self, chat_id, replies, *, bulk=False, priority=5):
-        self.sent += [(chat_id, reply.text) for reply in replies]
 
 
 async def actions_audited(web) -> list[str]:
