@@ -35,7 +35,8 @@ async def test_a_visitor_registers_for_a_class_on_a_phone_with_the_keyboard_alon
         await page.goto(f"{site.url}/chat/")
 
     await press(page, "Đăng ký lớp tập huấn", then="Thông báo xử lý dữ liệu cá nhân")
-    await press(page, "Đồng ý: đăng ký và nhắc lịch", then="Bạn muốn đăng ký lớp nào")
+    await press(page, "Đồng ý: đăng ký, đề nghị hỗ trợ và nhắc lịch",
+                then="Bạn muốn đăng ký lớp nào")
     await press(page, "năng suất chất lượng", then="Bạn muốn đăng ký lớp nào")
     await press(page, "Xong", then="Tên doanh nghiệp")
     await answer(page, "Công ty TNHH Ánh Dương", then="mã số thuế")
