@@ -37,11 +37,6 @@ def counts_table(t: Texts, counts) -> dict:
         for kind in support.KINDS]}
 
 
-def _labels(t: Texts) -> dict:
-    return {"kinds": [(k, t(KIND_TITLE[k])) for k in support.KINDS],
-            "statuses": [(s, t(STATUS_TEXT[s])) for s in support.STATUSES]}
-
-
 async def show(core: Core, pages: Pages, request: web.Request, admin: Admin,
                message: Markup | str = "", status: int = 200) -> web.Response:
     t = core.texts
@@ -66,6 +61,7 @@ async def show(core: Core, pages: Pages, request: web.Request, admin: Admin,
     def link(number: int) -> str:
         return "/admin/requests?" + urlencode({**kept, "page": number})
 
+    table = counts_table(t, counts)
     await audit(core, admin, "dashboard_requests", page=page, found=len(found),
                 filters={k: v for k, v in kept.items() if v})
     return pages.render(
@@ -75,7 +71,8 @@ async def show(core: Core, pages: Pages, request: web.Request, admin: Admin,
               for r in found[(page - 1) * PER_PAGE: page * PER_PAGE]],
         previous=link(page - 1) if page > 1 else None,
         next=link(page + 1) if page < pages_count else None,
-        counts=counts_table(t, counts), **_labels(t),
+        counts=table, statuses=table["statuses"],
+        kinds=[(k, t(KIND_TITLE[k])) for k in support.KINDS],
         when=lambda moment: local_text(moment, core.config.tz),
     )
 
