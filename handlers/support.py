@@ -201,6 +201,11 @@ STATUS_TEXT = {
 }
 
 
+def requester(request: support.RequestInfo) -> str | None:
+    """Who asked: the enterprise or organisation, or the nominating unit."""
+    return request.answers.get("company") or request.answers.get("unit")
+
+
 def status_text(turn: Turn, request: support.RequestInfo) -> str:
     return turn.t(STATUS_TEXT[request.status])
 

@@ -41,3 +41,12 @@ async def audit(
     session.add(AuditEntry(actor=actor, action=action, detail=detail, at=now))
     await session.flush()
 
+
+
+async def entries_about(
+    session: AsyncSession, actions: tuple[str, ...], code: str
+) -> list[AuditEntry]:
+    """The audit rows of ``actions`` about the request or registration ``code``, oldest first."""
+    query = select(AuditEntry).where(AuditEntry.action.in_(actions),
+                                     AuditEntry.detail["code"].as_string() == code)
+    return list(await session.scalars(query.order_by(AuditEntry.id)))

@@ -79,9 +79,10 @@ async def of_contact(session: AsyncSession, contact_id: int) -> list[RequestInfo
 
 async def listing(
     session: AsyncSession, kind: str | None = None, statuses: tuple[str, ...] = STATUSES,
-    limit: int = 20,
+    limit: int | None = 20,
 ) -> list[RequestInfo]:
-    """The requests of ``kind`` (all kinds if None) in ``statuses``, oldest first."""
+    """The requests of ``kind`` (all kinds if None) in ``statuses``, oldest first (all of them
+    if ``limit`` is None)."""
     query = select(SupportRequest).where(SupportRequest.status.in_(statuses))
     if kind is not None:
         query = query.where(SupportRequest.kind == kind)

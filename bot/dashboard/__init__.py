@@ -6,7 +6,7 @@ from functools import partial
 
 from aiohttp import web
 
-from bot.dashboard import broadcast, deadlines, login, overview, people, sessions
+from bot.dashboard import broadcast, deadlines, login, overview, people, requests, sessions
 from bot.dashboard.auth import admins_only
 from bot.dashboard.render import Pages, see_other
 from bot.wiring import Core
@@ -57,4 +57,13 @@ class Dashboard:
             web.get("/admin/sessions/{id:\\d+}/cancel", page(sessions.ask_cancel)),
             web.post("/admin/sessions/{id:\\d+}/cancel", page(sessions.cancel)),
             web.get("/admin/deadlines", page(deadlines.show)),
+            web.get("/admin/requests", page(requests.show)),
+            web.get("/admin/requests/{id:\\d+}", page(requests.case)),
+            web.post("/admin/requests/{id:\\d+}/assign", page(requests.assign)),
+            web.post("/admin/requests/{id:\\d+}/answer", page(requests.answer)),
+            web.get("/admin/requests/{id:\\d+}/close", page(requests.ask_close)),
+            web.post("/admin/requests/{id:\\d+}/close", page(requests.close)),
+            web.get("/admin/requests/topics", page(requests.topics)),
+            web.post("/admin/requests/topics/add", page(requests.add_topic)),
+            web.post("/admin/requests/topics/{topic}/toggle", page(requests.toggle_topic)),
         ]

@@ -1,15 +1,17 @@
 """The overview: registrations per day, seats per session, acknowledgements per deadline,
-from the same figures as the chat's statistics (storage.stats)."""
+from the same figures as the chat's statistics (storage.stats); and the support requests per
+kind and status, as the chat counts them."""
 
 from aiohttp import web
 
 from bot.dashboard.auth import Admin, audit
 from bot.dashboard.charts import Bar, bars
 from bot.dashboard.render import Pages
+from bot.dashboard.requests import counts_table
 from bot.wiring import Core
 from handlers.context import local_text
 from handlers.dispatcher import utcnow
-from storage import stats
+from storage import stats, support
 
 
 async def show(core: Core, pages: Pages, request: web.Request, admin: Admin) -> web.Response:
@@ -18,6 +20,7 @@ async def show(core: Core, pages: Pages, request: web.Request, admin: Admin) -> 
         per_day = await stats.signups_per_day(session, now, tz)
         seats = [f for f in await stats.sessions(session, now) if f.session is not None]
         deadlines = await stats.deadlines(session, now.astimezone(tz).date())
+        requests = await support.counts(session)
     charts = [
         (t("dashboard.chart_per_day"), [Bar(d.strftime("%d/%m"), n) for d, n in per_day.items()]),
         (t("dashboard.chart_seats"), [
@@ -29,4 +32,5 @@ async def show(core: Core, pages: Pages, request: web.Request, admin: Admin) -> 
     ]
     await audit(core, admin, "dashboard_overview")
     return pages.render("overview.html", admin=admin, charts=[
-        (title, bars(title, items) if items else None) for title, items in charts])
+        (title, bars(title, items) if items else None) for title, items in charts],
+        requests=counts_table(t, requests))

@@ -13,12 +13,14 @@ from handlers.context import Turn
 from handlers.forms import runner
 from handlers.forms import validators as v
 from handlers.forms.spec import Field, FormSpec
-from handlers.support import KIND_TITLE, shown_answers, status_text
+from handlers.support import KIND_TITLE, requester, shown_answers, status_text
 from handlers.textnorm import without_format_characters
 from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import admins, contacts, outbox, support
 
+# what staff did with a request, as the audit log names it (a request's history)
+STEPS = ("support_assign", "support_answer", "support_close")
 # how much a notice to the requester is worth on Zalo OA between 48 h and 7 days
 # (ZALO_OA_PAID_MAX_PRIORITY, default 3): the answer and the closing go, "being handled" not
 ANSWER_PRIORITY, CLOSED_PRIORITY, HANDLING_PRIORITY = 2, 3, 4
@@ -67,8 +69,7 @@ async def _listing(turn: Turn, kind: str, done: bool) -> Reply:
 
 
 def _who(turn: Turn, request: support.RequestInfo) -> str:
-    answers = request.answers
-    return answers.get("company") or answers.get("unit") or turn.t("forms.not_given")
+    return requester(request) or turn.t("forms.not_given")
 
 
 async def case(turn: Turn) -> list[Reply]:
