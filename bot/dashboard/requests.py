@@ -24,6 +24,10 @@ from messages.loader import Texts
 from storage import admins, support
 
 PER_PAGE = 50
+# how the history tells each step staff took (as the audit log names it)
+STEP_TEXT = {"support_assign": "dashboard.req_step_support_assign",
+             "support_answer": "dashboard.req_step_support_answer",
+             "support_close": "dashboard.req_step_support_close"}
 
 
 def counts_table(t: Texts, counts) -> dict:
@@ -93,10 +97,10 @@ async def case(core: Core, pages: Pages, request: web.Request, admin: Admin,
         if request.method == "GET":  # personal data is shown: audited as the chat does
             await guard.audit(turn, "support_view", code=found.code)
         given = await shown_answers(turn, found)
-        steps = await admins.entries_about(turn.session, chat.STEPS, found.code)
+        steps = await admins.entries_about(turn.session, tuple(STEP_TEXT), found.code)
         staff = sorted(await admins.all_admins(turn.session, core.config.admins))
     history = [t("dashboard.req_step_received", time=local_text(found.created_at, tz))]
-    history += [t(f"dashboard.req_step_{step.action}", time=local_text(step.at, tz),
+    history += [t(STEP_TEXT[step.action], time=local_text(step.at, tz),
                   actor=step.actor, to=step.detail.get("to", "")) for step in steps]
     return pages.render(
         "request.html", status=status, admin=admin, message=message, item=found,

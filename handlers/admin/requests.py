@@ -19,8 +19,6 @@ from handlers.turn import Button, Reply, rows
 from messages.loader import Safe
 from storage import admins, contacts, outbox, support
 
-# what staff did with a request, as the audit log names it (a request's history)
-STEPS = ("support_assign", "support_answer", "support_close")
 # how much a notice to the requester is worth on Zalo OA between 48 h and 7 days
 # (ZALO_OA_PAID_MAX_PRIORITY, default 3): the answer and the closing go, "being handled" not
 ANSWER_PRIORITY, CLOSED_PRIORITY, HANDLING_PRIORITY = 2, 3, 4
