@@ -18,7 +18,8 @@ from storage import broadcasts, segments
 from storage.segments import Segment
 
 MAX_TEXT = chat.BROADCAST_FORM.field("text").max_length
-STATUS_TEXT = {"sending": "dashboard.bc_status_sending", "done": "dashboard.bc_status_done",
+STATUS_TEXT = {"queuing": "dashboard.bc_status_queuing",
+               "sending": "dashboard.bc_status_sending", "done": "dashboard.bc_status_done",
                "cancelled": "dashboard.bc_status_cancelled"}
 
 
@@ -84,7 +85,7 @@ async def send(core: Core, pages: Pages, request: web.Request, admin: Admin):
 
 def _figures(core: Core, item: broadcasts.Progress) -> dict:
     counts = item.by_status
-    done = item.waiting == 0 or item.status != "sending"
+    done = item.finished or item.status in ("done", "cancelled")
     percent = 100 if done or not item.total else round(100 * (item.total - item.waiting)
                                                         / item.total)
     text = core.texts("dashboard.bc_progress", total=item.total,
