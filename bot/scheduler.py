@@ -6,7 +6,8 @@ and retention (every hour: forgets old updates, messages and idle web visitors).
 user-facing is held in the scheduler itself.
 
 Every instance sends (the outbox is shared row by row); the planner, the queuer and retention
-run in one instance only, the leader (see storage.locks.try_lead); when it dies another takes over."""
+run in one instance only, the leader (see storage.locks.try_lead); when it dies another takes
+over."""
 
 import asyncio
 import logging

@@ -86,8 +86,8 @@ async def send(core: Core, pages: Pages, request: web.Request, admin: Admin):
 def _figures(core: Core, item: broadcasts.Progress) -> dict:
     counts = item.by_status
     done = item.finished or item.status in ("done", "cancelled")
-    percent = 100 if done or not item.total else round(100 * (item.total - item.waiting)
-                                                        / item.total)
+    settled = sum(counts.values()) - item.waiting  # of those queued so far
+    percent = 100 if done or not item.total else min(99, round(100 * settled / item.total))
     text = core.texts("dashboard.bc_progress", total=item.total,
                       sent=counts.get("sent", 0), failed=counts.get("failed", 0),
                       unreachable=counts.get("unreachable", 0), waiting=item.waiting)
