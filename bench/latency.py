@@ -97,7 +97,7 @@ async def repeat(seconds: float, work) -> list[float]:
 
 async def export(dispatcher) -> float:
     replies, took = await admin_says(dispatcher, a.Export().pack())
-    assert replies and replies[0].document is not None, "the export sent no file"
+    assert replies and replies[0].document is not None, f"the export sent no file: {replies}"
     return took
 
 
