@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script: make `handlers` and `storage` importable
@@ -132,6 +132,10 @@ async def fill(engine, registrations: int, members: int) -> int:
              "channel": "telegram", "at": NOW}
             for i in range(1, people + 1)
         ))
+        if conn.dialect.name == "postgresql":  # explicit ids leave the id sequences behind
+            for table in (Contact.__tablename__, ClassSession.__tablename__):
+                await conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                                        f" (SELECT max(id) FROM {table}))"))
     return people
 
 

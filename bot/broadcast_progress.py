@@ -17,7 +17,7 @@ async def report(core: Core, channels: dict) -> None:
         counts = item.by_status
         values = dict(id=item.id, total=item.total, sent=counts.get("sent", 0),
                       failed=counts.get("failed", 0), unreachable=counts.get("unreachable", 0))
-        finished = item.waiting == 0
+        finished = item.finished
         key = "admin.bc_done" if finished else "admin.bc_progress"
         extra = {"outside": counts.get("outside_window", 0)} if finished else {}
         text = core.texts(key, **values, **extra)

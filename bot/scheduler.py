@@ -1,11 +1,13 @@
 """APScheduler wakes jobs whose work lives in the database: the planner (every minute:
 materialises due reminders, idempotently; tells admins once a day what of the organisation is
-still unset), the sender (every two seconds: drains the outbox and shows broadcasts' progress)
+still unset), the broadcast queuer (every two seconds: queues confirmed broadcasts' messages,
+batch by batch), the sender (every two seconds: drains the outbox and shows broadcasts' progress)
 and retention (every hour: forgets old updates, messages and idle web visitors). Nothing
 user-facing is held in the scheduler itself.
 
-Every instance sends (the outbox is shared row by row); the planner and retention run in one
-instance only, the leader (see storage.locks.try_lead); when it dies another takes over."""
+Every instance sends (the outbox is shared row by row); the planner, the queuer and retention
+run in one instance only, the leader (see storage.locks.try_lead); when it dies another takes
+over."""
 
 import asyncio
 import logging
@@ -18,10 +20,11 @@ from bot import broadcast_progress
 from bot.outbox import OutboxSender
 from bot.wiring import Core
 from handlers import organisation
+from handlers.admin.broadcast import queue_batch
 from handlers.calendar import WorkCalendar
 from handlers.dispatcher import utcnow
 from handlers.reminders import Planner
-from storage import locks, retention
+from storage import broadcasts, locks, retention
 
 log = logging.getLogger(__name__)
 STOP_TIMEOUT = 10.0  # seconds a running job gets to finish when the bot quits
@@ -40,6 +43,25 @@ async def plan(core: Core, planner: Planner) -> None:
     core.metrics.reminders_queued.inc(reminders)
     if added:
         log.info("planner queued %d messages", added)
+
+
+async def queue_broadcasts(core: Core) -> int:
+    """Queue the rest of every confirmed broadcast, one batch per transaction, letting other
+    people's turns run between batches; returns how many messages were queued."""
+    async with core.sessionmaker() as session:
+        numbers = await broadcasts.queuing(session)
+    total = 0
+    for number in numbers:
+        while True:
+            async with core.sessionmaker.begin() as session:
+                queued = await queue_batch(session, number, utcnow())
+            if queued is None:
+                break
+            total += queued
+            await asyncio.sleep(0)
+    if total:
+        log.info("broadcast queuer queued %d messages", total)
+    return total
 
 
 async def send(sender: OutboxSender) -> None:
@@ -123,7 +145,7 @@ class Jobs:
 
     def _set_leading(self, leading: bool) -> None:
         self.leading = leading
-        log.info("this instance %s the planner and retention",
+        log.info("this instance %s the planner, the queuer and retention",
                  "now runs" if leading else "no longer runs")
         for job_id in self.leader_only:
             if leading:
@@ -145,6 +167,7 @@ class Jobs:
 def start_scheduler(core: Core, sender: OutboxSender, calendar: WorkCalendar) -> Jobs:
     jobs = Jobs(core.settings.tz)
     jobs.add(plan, 60, core, make_planner(core, calendar), leader_only=True)
+    jobs.add(queue_broadcasts, 2, core, leader_only=True)
     jobs.add(send, 2, sender)
     jobs.add(forget_old, 3600, core, leader_only=True)
     jobs.start(core.engine)

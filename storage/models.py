@@ -371,7 +371,7 @@ class Broadcast(Base):
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime]
     total: Mapped[int]
-    status: Mapped[str] = mapped_column(String(16))  # sending | done | cancelled
+    status: Mapped[str] = mapped_column(String(16))  # queuing | sending | done | cancelled
     progress_channel: Mapped[str | None] = mapped_column(String(16))
     progress_chat_id: Mapped[str | None] = mapped_column(String(64))
     progress_message_id: Mapped[str | None] = mapped_column(String(64))

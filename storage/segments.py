@@ -4,8 +4,9 @@ registrants, members and people who asked for guidance on a topic who still agre
 about other programmes, and officers of agencies for their reporting duty; nobody who
 restricts processing or objects to it.
 
-An audience is one SQL query: it is counted with COUNT and queued with one INSERT … SELECT,
-so a segment of ten thousand people costs the same few statements as one of ten."""
+An audience is one SQL query: it is counted with COUNT and queued with INSERT … SELECT, in
+slices by contact id, so the audience is never loaded into the process and no statement holds
+the database for long."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -57,11 +58,13 @@ async def recipients(session: AsyncSession, segment: Segment) -> list[ContactRef
 
 async def enqueue(
     session: AsyncSession, segment: Segment, *, dedupe_prefix: str, text: str, now: datetime,
-    priority: int, topic: str,
+    priority: int, topic: str, after: int = 0, limit: int | None = None,
 ) -> int:
-    """Queue ``text`` for everyone in ``segment`` with one INSERT … SELECT (dedupe key
+    """Queue ``text`` with one INSERT … SELECT for the people of ``segment`` whose contact id
+    is above ``after``, at most ``limit`` of them, lowest ids first (dedupe key
     ``<dedupe_prefix><contact id>``); returns how many messages were queued."""
-    audience = (await _audience(session, segment)).with_only_columns(
+    audience = (await _audience(session, segment)).where(Contact.id > after).limit(limit)
+    audience = audience.with_only_columns(
         literal(dedupe_prefix, String) + cast(Contact.id, String), Contact.channel,
         Contact.chat_id, Contact.id, literal(text, String), literal([], JSON),
         literal(priority), literal("pending", String), literal(0),

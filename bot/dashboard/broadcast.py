@@ -18,7 +18,8 @@ from storage import broadcasts, segments
 from storage.segments import Segment
 
 MAX_TEXT = chat.BROADCAST_FORM.field("text").max_length
-STATUS_TEXT = {"sending": "dashboard.bc_status_sending", "done": "dashboard.bc_status_done",
+STATUS_TEXT = {"queuing": "dashboard.bc_status_queuing",
+               "sending": "dashboard.bc_status_sending", "done": "dashboard.bc_status_done",
                "cancelled": "dashboard.bc_status_cancelled"}
 
 
@@ -84,9 +85,9 @@ async def send(core: Core, pages: Pages, request: web.Request, admin: Admin):
 
 def _figures(core: Core, item: broadcasts.Progress) -> dict:
     counts = item.by_status
-    done = item.waiting == 0 or item.status != "sending"
-    percent = 100 if done or not item.total else round(100 * (item.total - item.waiting)
-                                                        / item.total)
+    done = item.finished or item.status in ("done", "cancelled")
+    settled = sum(counts.values()) - item.waiting  # of those queued so far
+    percent = 100 if done or not item.total else min(99, round(100 * settled / item.total))
     text = core.texts("dashboard.bc_progress", total=item.total,
                       sent=counts.get("sent", 0), failed=counts.get("failed", 0),
                       unreachable=counts.get("unreachable", 0), waiting=item.waiting)

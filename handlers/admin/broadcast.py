@@ -5,6 +5,10 @@ asks first, naming the broadcast.
 Actions: Broadcast() the kinds, Broadcast(kind) its values to pick, Broadcast(kind, value) →
 the form; StopBroadcast(number) → ConfirmStopBroadcast(number)."""
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers import actions as a
 from handlers.admin.guard import admin_only, audit
 from handlers.admin.stats import back
@@ -85,20 +89,40 @@ async def _submit(turn: Turn, answers: dict) -> list[Reply]:
         turn.session, str(segment), answers["text"], turn.actor, 0,
         turn.incoming.channel, turn.incoming.chat_id, turn.now,
     )
-    # one INSERT … SELECT: the audience is never loaded into the process
-    queued = await segments.enqueue(
-        turn.session, segment, dedupe_prefix=f"bc:{number}:", now=turn.now,
-        text=escape(answers["text"]),  # admin text is shown as written, never as markup
-        priority=BULK_PRIORITY, topic=broadcasts.topic(number),
-    )
-    if not queued:  # everyone left the segment since the preview
+    # the first batch now; a big audience's rest is queued by the scheduler, batch by batch,
+    # so confirming holds nobody else's turn
+    await queue_batch(turn.session, number, turn.now)
+    item = await broadcasts.progress(turn.session, number)
+    if item.status == "sending" and not item.total:  # everyone left since the preview
         await broadcasts.drop(turn.session, number)
         return [Reply(turn.t("admin.bc_empty"), back(turn))]
-    await broadcasts.set_total(turn.session, number, queued)
-    await audit(turn, "broadcast", id=number, segment=str(segment), recipients=queued)
+    total = item.total
+    if item.status == "queuing":  # how many it will reach, for the count and the progress
+        total = await segments.count(turn.session, segment)
+        await broadcasts.set_total(turn.session, number, total)
+    await audit(turn, "broadcast", id=number, segment=str(segment), recipients=total)
     stop_button = Button(turn.t("admin.bc_stop", id=number), a.StopBroadcast(number).pack())
-    return [Reply(turn.t("admin.bc_queued", id=number, count=queued),
+    return [Reply(turn.t("admin.bc_queued", id=number, count=total),
                   rows(stop_button, _back(turn)))]
+
+
+async def queue_batch(session: AsyncSession, number: int, now: datetime) -> int | None:
+    """Queue the next broadcasts.BATCH people of a broadcast still queuing, lowest contact ids
+    first, after the last one queued: a run killed half-way resumes where it stopped, and the
+    outbox's dedupe key refuses anyone twice. The last batch marks it "sending". Returns how
+    many were queued, or None when it queues no more (all queued, or stopped)."""
+    row = await broadcasts.claim(session, number)
+    if row is None or row.status != "queuing":
+        return None
+    queued = await segments.enqueue(
+        session, Segment.parse(row.segment["segment"]), dedupe_prefix=f"bc:{number}:",
+        text=escape(row.text),  # admin text is shown as written, never as markup
+        now=now, priority=BULK_PRIORITY, topic=broadcasts.topic(number),
+        after=await broadcasts.last_queued(session, number), limit=broadcasts.BATCH,
+    )
+    if queued < broadcasts.BATCH:
+        await broadcasts.queued_all(session, number)
+    return queued
 
 
 BROADCAST_FORM = FormSpec(
