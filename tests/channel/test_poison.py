@@ -23,8 +23,6 @@ from tests.channel.test_zalo import (  # noqa: F401
     USER,
     bot_said,
     make_bot,
-    oa,
-    oa_fake,
     zb,
 )
 from tests.fakes.chat import FakeChat

@@ -10,8 +10,8 @@ from bot.channels.zalo_bot import ZaloBotChannel
 from bot.channels.zalo_oa import ZaloOAChannel
 from bot.settings import Settings
 from bot.wiring import build_core
-from tests.channel.conftest import running
-from tests.channel.test_zalo import USER, bot_settings, oa_fake, oa_settings  # noqa: F401
+from tests.channel.conftest import oa_settings, running
+from tests.channel.test_zalo import USER, bot_settings
 from tests.fakes.zalo_bot_server import FakeZaloBot
 
 QUESTIONS = {  # a plan question → how its answer begins
