@@ -4,8 +4,9 @@ pause processing (restrict, object); the current purposes are those of the lates
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, String, cast, func, select
+from sqlalchemy import Select, String, cast, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.db import insert_or_skip
 from storage.models import ConsentEvent, ConsentText, DataRequest
@@ -58,10 +59,12 @@ async def granted(session: AsyncSession, contact_id: int) -> set[str]:
 def granting(purpose: str) -> Select:
     """The contact ids whose latest consent event grants ``purpose``, as a subquery (the SQL
     form of ``purpose in granted(…)``). Purposes are stored as a JSON list of plain words, so
-    its quoted form identifies one on every database."""
-    latest = select(func.max(ConsentEvent.id)).group_by(ConsentEvent.contact_id)
+    its quoted form identifies one on every database. "Latest" is "no later event of the same
+    person" (an anti-join on the contact index): PostgreSQL ran the form with ``id IN (SELECT
+    max(id) … GROUP BY)`` as a nested loop over fresh, unanalysed tables, 9 s for 10,000."""
+    later = aliased(ConsentEvent)
     return select(ConsentEvent.contact_id).where(
-        ConsentEvent.id.in_(latest),
+        ~exists().where(later.contact_id == ConsentEvent.contact_id, later.id > ConsentEvent.id),
         cast(ConsentEvent.purposes_granted, String).contains(f'"{purpose}"'),
     )
 
@@ -104,13 +107,12 @@ async def pauses(session: AsyncSession, contact_id: int) -> dict[str, datetime]:
 
 def pausing() -> Select:
     """The contact ids who restrict processing or object to it now, as a subquery (the SQL
-    form of ``paused``)."""
-    latest = (
-        select(func.max(DataRequest.id)).where(DataRequest.kind.in_(PAUSES))
-        .group_by(DataRequest.contact_id, DataRequest.kind)
-    )
+    form of ``paused``): their latest request of that kind is "on"."""
+    later = aliased(DataRequest)
     return select(DataRequest.contact_id).where(
-        DataRequest.id.in_(latest), DataRequest.detail == "on"
+        DataRequest.kind.in_(PAUSES), DataRequest.detail == "on",
+        ~exists().where(later.contact_id == DataRequest.contact_id,
+                        later.kind == DataRequest.kind, later.id > DataRequest.id),
     )
 
 
